@@ -1,0 +1,46 @@
+import type { FastifyReply } from 'fastify';
+import { type FindableErrorCode, isFindableError } from '../core/errors';
+
+/** HTTP status for each domain error: the client's fault is 4xx, ours is 5xx. */
+const statusByCode: Partial<Record<FindableErrorCode, number>> = {
+  IMAGE_EMPTY: 400,
+  IMAGE_CORRUPT: 400,
+  IMAGE_UNSUPPORTED: 415,
+  IMAGE_TOO_LARGE: 413,
+  SHAPE_MISMATCH: 400,
+  INVALID_ARGUMENT: 400,
+  NOT_FINITE: 400,
+  CODEBOOK_VERSION: 409,
+  CODEBOOK_INVALID: 400,
+  CODEBOOK_EXTRACTOR_MISMATCH: 409,
+  FACTORY_UNSUPPORTED: 400,
+  FAISS_FORMAT: 400,
+  ABORTED: 499,
+};
+
+interface ErrorLike {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+}
+
+/** Every API error is JSON {code, message}; 5xx details stay in the log, not in the response. */
+export function sendError(reply: FastifyReply, error: unknown): FastifyReply {
+  let status = 500;
+  let code = 'INTERNAL';
+  let message = 'Internal server error.';
+  if (isFindableError(error)) {
+    status = statusByCode[error.code] ?? 500;
+    code = error.code;
+    message = error.message;
+  } else if (typeof error === 'object' && error !== null) {
+    const e = error as ErrorLike;
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+      status = e.statusCode;
+      code = e.code ?? 'BAD_REQUEST';
+      message = e.message ?? 'Bad request.';
+    }
+  }
+  if (status >= 500) reply.log.error({ err: error }, 'request failed');
+  return reply.status(status).type('application/json').send({ code, message });
+}
