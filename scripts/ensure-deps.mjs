@@ -31,9 +31,10 @@ function nodeModulesStale() {
 
 if (nodeModulesStale()) {
   console.log('findable: installing node modules...');
-  const ci = existsSync(join(root, 'package-lock.json'));
+  // `npm install` rather than `npm ci`: it installs the locked versions too, but tolerates registries
+  // that serve only this platform's optional binaries (npm ci rejects the lock as out of sync then).
   // onnxruntime-node's install script would download CUDA binaries; the CPU ones ship in the package.
-  run('npm', [ci ? 'ci' : 'install', '--no-audit', '--no-fund'], {
+  run('npm', ['install', '--no-audit', '--no-fund'], {
     ONNXRUNTIME_NODE_INSTALL: 'skip',
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1',
   });
