@@ -164,7 +164,11 @@ export function buildStepGraph(extractor: Model, options: StepGraphOptions = {})
   ]);
   const cosine = n('Div', [dot, n('Add', [norms, c(1e-12)])]);
   const featureLoss = n('Sub', [c(1, [1]), cosine]);
-  const imageLoss = n('Reshape', [n('ReduceMean', [n('Mul', [pert, pert])], { keepdims: 0 }), g.constInt64([1])]);
+  // mean((I - x_orig)^2) as a sum over a float count of pixels: ReduceMean's gradient would compute the
+  // element count from the int64 shape, and onnxruntime places those shape nodes on the CPU.
+  const pixels = g.node('ReduceSum', [n('Add', [n('Mul', [jnd, c(0)]), c(1)])], { keepdims: 0 });
+  const sumSq = g.node('ReduceSum', [n('Mul', [pert, pert])], { keepdims: 0 });
+  const imageLoss = n('Reshape', [n('Div', [sumSq, n('Mul', [pixels, c(3)])]), g.constInt64([1])]);
   const loss = n('Add', [n('Mul', [lambdaF, featureLoss]), n('Mul', [lambdaI, imageLoss])]);
 
   const [grad] = appendGradient(g, { of: loss, wrt: [delta], seed: c(1, [1]) });
