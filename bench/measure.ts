@@ -22,7 +22,13 @@ function quantile(sorted: number[], q: number): number {
 export function summarize(samples: number[]): Timing {
   const sorted = [...samples].sort((a, b) => a - b);
   const mean = sorted.reduce((s, x) => s + x, 0) / sorted.length;
-  return { n: sorted.length, meanMs: mean, medianMs: quantile(sorted, 0.5), p90Ms: quantile(sorted, 0.9), minMs: sorted[0] };
+  return {
+    n: sorted.length,
+    meanMs: mean,
+    medianMs: quantile(sorted, 0.5),
+    p90Ms: quantile(sorted, 0.9),
+    minMs: sorted[0],
+  };
 }
 
 export async function measure(fn: () => unknown | Promise<unknown>, options: MeasureOptions = {}): Promise<Timing> {

@@ -17,9 +17,18 @@ function formatValue(r: BenchRecord): string {
 }
 
 export function toMarkdown(records: BenchRecord[], machine: string): string {
-  const lines = [`Machine: ${machine}`, '', '| suite | benchmark | value | p90 | params | target |', '|---|---|---|---|---|---|'];
+  const lines = [
+    `Machine: ${machine}`,
+    '',
+    '| suite | benchmark | value | p90 | params | target |',
+    '|---|---|---|---|---|---|',
+  ];
   for (const r of records) {
-    const params = r.params ? Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(', ') : '';
+    const params = r.params
+      ? Object.entries(r.params)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')
+      : '';
     const target = r.target ? `${r.target} ${r.met ? '(met)' : '(NOT met)'}` : '';
     const p90 = r.timing ? `${r.timing.p90Ms.toFixed(1)} ms` : '';
     lines.push(`| ${r.suite} | ${r.name} | ${formatValue(r)} | ${p90} | ${params} | ${target} |`);
@@ -29,7 +38,9 @@ export function toMarkdown(records: BenchRecord[], machine: string): string {
 
 async function loadSuites(): Promise<BenchSuite[]> {
   const dir = join(root, 'bench', 'suites');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.bench.ts'))
+    .sort();
   const suites: BenchSuite[] = [];
   for (const f of files) {
     const mod = (await import(pathToFileURL(join(dir, f)).href)) as { suite: BenchSuite };
