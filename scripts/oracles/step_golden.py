@@ -42,7 +42,8 @@ class SmallCnn(nn.Module):
 
 net = SmallCnn().eval()
 torch.onnx.export(net, torch.rand(1, 3, S, S), FIX + 'step_cnn.onnx', input_names=['image'],
-                  output_names=['feature'], opset_version=17, do_constant_folding=True)
+                  output_names=['feature'], opset_version=17, do_constant_folding=True,
+                  dynamic_axes={'image': {0: 'N'}, 'feature': {0: 'N'}})
 
 
 def row_stochastic(n_out, n_in):

@@ -47,13 +47,25 @@ describe('activation step graph', () => {
   it('one step equals PyTorch autograd + torch.optim.Adam (scripts/oracles/step_golden.py)', async () => {
     const out = await session.run(feeds());
     const errors: Record<string, number> = {};
-    for (const name of STEP_OUTPUTS) {
+    for (const name of STEP_OUTPUTS.filter((o) => o !== 'unit_mse')) {
       const got = out[name].data as Float32Array;
       expect(Array.from(out[name].dims)).toEqual(golden.outputs[name].dims);
       errors[name] = maxRelErr(got, golden.outputs[name].data);
     }
     // float32 graph vs float32 torch: measured max relative errors are ~1e-6; the bar is 1e-4.
     for (const [name, e] of Object.entries(errors)) expect(e, name).toBeLessThan(1e-4);
+    // unit_mse: the same perturbation measured in [0,1] RGB units.
+    const d = golden.inputs.delta.data;
+    const std = [0.229, 0.224, 0.225];
+    const scale = [0.072 / 0.299, 0.072 / 0.587, 0.072 / 0.114];
+    const hw = d.length / 3;
+    let sum = 0;
+    for (let i = 0; i < d.length; i++) {
+      const c = Math.floor(i / hw);
+      const p = 3 * golden.inputs.jnd.data[i % hw] * Math.tanh(d[i]) * scale[c] * std[c];
+      sum += p * p;
+    }
+    expect((out.unit_mse.data as Float32Array)[0]).toBeCloseTo(sum / d.length, 7);
   });
 
   it('three steps of the loop (outputs fed back as inputs) raise the cosine to the target', async () => {

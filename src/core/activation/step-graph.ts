@@ -15,6 +15,7 @@
  *   alpha, lambda_f, lambda_i [1]       strength and loss weights
  * Outputs:
  *   delta_next, adam_m_next, adam_v_next [1,3,H,W]; loss, feature_loss, image_loss, cosine [1];
+ *   unit_mse [1] (mean squared change in [0,1] RGB units: PSNR = -10 log10(unit_mse), before rounding);
  *   grad [1,3,H,W] (d loss / d delta; for tests and diagnostics, fetched only when asked for).
  *
  * The image under optimisation, in ImageNet-normalised space:
@@ -57,6 +58,7 @@ export const STEP_OUTPUTS = [
   'feature_loss',
   'image_loss',
   'cosine',
+  'unit_mse',
   'grad',
 ] as const;
 
@@ -170,6 +172,11 @@ export function buildStepGraph(extractor: Model, options: StepGraphOptions = {})
   const sumSq = g.node('ReduceSum', [n('Mul', [pert, pert])], { keepdims: 0 });
   const imageLoss = n('Reshape', [n('Div', [sumSq, n('Mul', [pixels, c(3)])]), g.constInt64([1])]);
   const loss = n('Add', [n('Mul', [lambdaF, featureLoss]), n('Mul', [lambdaI, imageLoss])]);
+  const pertUnit = n('Mul', [pert, c([...IMAGENET_STD], [1, 3, 1, 1])]);
+  const unitMse = n('Reshape', [
+    n('Div', [g.node('ReduceSum', [n('Mul', [pertUnit, pertUnit])], { keepdims: 0 }), n('Mul', [pixels, c(3)])]),
+    g.constInt64([1]),
+  ]);
 
   const [grad] = appendGradient(g, { of: loss, wrt: [delta], seed: c(1, [1]) });
 
@@ -189,6 +196,7 @@ export function buildStepGraph(extractor: Model, options: StepGraphOptions = {})
     feature_loss: featureLoss,
     image_loss: imageLoss,
     cosine,
+    unit_mse: unitMse,
     grad,
   };
   for (const name of STEP_OUTPUTS) g.output(outputs[name], { name });
