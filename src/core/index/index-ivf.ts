@@ -1,0 +1,217 @@
+/**
+ * faiss::IndexIVF (L2): a coarse quantizer (flat k-means centroids) splits the space into nlist cells; each
+ * vector is stored in the inverted list of its nearest centroid; a search probes the nprobe nearest lists.
+ * Subclasses (IndexIVFFlat, IndexIVFPQ) define what a list code is and how a list is scanned.
+ *
+ * Layouts (faiss IndexIVF.h / Level1Quantizer):
+ *   centroids: nlist x d row-major float32 (the coarse quantizer IndexFlatL2's vectors)
+ *   invlists: see invlists.ts; list of vector x = argmin_l ||x - centroids[l]||^2 (smallest l on ties)
+ *   standalone code (sa_encode): list number little-endian on coarseCodeSize = bytes(nlist - 1) bytes, then
+ *   the list code.
+ * Coarse training: faiss Level1Quantizer::train_q1 = k-means with cp.niter = 10, seed 1234, max 256 points
+ * per centroid.
+ */
+import { FindableError, throwIfAborted } from '../errors.ts';
+import { assignNearest, knnIntoHeaps, normsSq } from './distances.ts';
+import { InvertedLists, type ListParts } from './invlists.ts';
+import { kmeans } from './kmeans.ts';
+import { ResultHeap } from './result-heap.ts';
+import type { SearchOptions, SearchResult, TrainOptions, VectorIndex, Vectors } from './types.ts';
+import { asF32, assertLength, assertPositiveInt, coarseCodeSize, notTrained, toIds } from './util.ts';
+
+export interface IvfTrainOptions extends TrainOptions {
+  /** Coarse k-means iterations (faiss IndexIVF cp.niter = 10). */
+  niter?: number;
+  seed?: number;
+  /** IVF-PQ only: k-means iterations of each PQ sub-quantizer (faiss pq.cp.niter = 25). */
+  pqNiter?: number;
+}
+
+export abstract class IndexIVF implements VectorIndex {
+  readonly d: number;
+  readonly nlist: number;
+  /** nlist x d row-major. Filled by train() or fromParts. */
+  readonly centroids: Float32Array;
+  readonly invlists: InvertedLists;
+  /** Default number of probed lists (faiss nprobe = 1). */
+  nprobe = 1;
+  protected centroidNorms: Float64Array;
+  protected quantizerTrained = false;
+
+  protected constructor(d: number, nlist: number, codeSize: number) {
+    assertPositiveInt('d', d);
+    assertPositiveInt('nlist', nlist);
+    this.d = d;
+    this.nlist = nlist;
+    this.centroids = new Float32Array(nlist * d);
+    this.centroidNorms = new Float64Array(nlist);
+    this.invlists = new InvertedLists(nlist, codeSize);
+  }
+
+  abstract get isTrained(): boolean;
+  /** Bytes per list code. */
+  abstract get codeSize(): number;
+  /** Codes (n x codeSize) for vectors x assigned to lists (faiss encode_vectors without list numbers). */
+  protected abstract encodeListCodes(x: Float32Array, n: number, lists: Int32Array): Uint8Array;
+  /** Reconstruction from list number + list code into out[outOff..outOff+d). */
+  protected abstract decodeListCode(
+    list: number,
+    codes: Uint8Array,
+    codeOff: number,
+    out: Float32Array,
+    outOff: number,
+  ): void;
+  /** Pushes (distance, id) of every vector of list l for query q[qo..qo+d) into heap. */
+  protected abstract scanList(q: Float32Array, qo: number, list: number, heap: ResultHeap): void;
+  /** Trains what comes after the coarse quantizer (residual PQ...). */
+  protected abstract trainResidual(x: Float32Array, n: number, opts: IvfTrainOptions): void;
+  /** The activation target q(x) (method.md section 2). */
+  abstract activationTarget(x: Vectors, n: number): Float32Array;
+
+  get ntotal(): number {
+    return this.invlists.ntotal;
+  }
+
+  get saCodeSize(): number {
+    return coarseCodeSize(this.nlist) + this.codeSize;
+  }
+
+  protected setCentroids(c: Float32Array): void {
+    assertLength('IVF centroids', c, this.nlist * this.d);
+    this.centroids.set(c);
+    normsSq(this.centroids, this.nlist, this.d, this.centroidNorms);
+    this.quantizerTrained = true;
+  }
+
+  protected loadLists(lists: readonly ListParts[] | undefined): void {
+    if (!lists) return;
+    const inv = InvertedLists.fromParts(this.nlist, this.codeSize, lists);
+    inv.lists.forEach((l, i) => {
+      this.invlists.lists[i].append(l.codes, l.ids);
+    });
+  }
+
+  /** Progress: coarse k-means iterations, then the residual training's own units. */
+  train(xIn: Vectors, n: number, opts: IvfTrainOptions = {}): void {
+    const x = asF32('x', xIn, n, this.d);
+    if (!this.quantizerTrained) {
+      const res = kmeans(x, n, this.d, this.nlist, {
+        niter: opts.niter ?? 10,
+        seed: opts.seed ?? 1234,
+        signal: opts.signal,
+        onProgress: opts.onProgress,
+        onWarning: opts.onWarning,
+      });
+      this.setCentroids(res.centroids);
+    }
+    this.trainResidual(x, n, opts);
+  }
+
+  /** Nearest list of each vector. */
+  assignLists(xIn: Vectors, n: number): Int32Array {
+    if (!this.quantizerTrained) throw notTrained('IVF coarse quantizer');
+    const x = asF32('x', xIn, n, this.d);
+    const lists = new Int32Array(n);
+    assignNearest(x, n, this.centroids, this.nlist, this.d, lists, new Float64Array(n), this.centroidNorms);
+    return lists;
+  }
+
+  add(xIn: Vectors, n: number, ids?: ArrayLike<number> | BigInt64Array): void {
+    if (!this.isTrained) throw notTrained(this.constructor.name);
+    const x = asF32('x', xIn, n, this.d);
+    const idArr = ids ? toIds(ids, n) : Float64Array.from({ length: n }, (_, i) => this.ntotal + i);
+    const lists = this.assignLists(x, n);
+    const codes = this.encodeListCodes(x, n, lists);
+    const cs = this.codeSize;
+    for (let i = 0; i < n; i++) this.invlists.lists[lists[i]].appendOne(codes, i * cs, idArr[i]);
+  }
+
+  /** Coarse search: the nprobe nearest lists of each query, nearest first (-1 if nlist < nprobe never happens). */
+  searchLists(q: Float32Array, n: number, nprobe: number): Int32Array {
+    const heaps = Array.from({ length: n }, () => new ResultHeap(nprobe));
+    knnIntoHeaps(q, n, this.centroids, this.nlist, this.d, heaps, undefined, this.centroidNorms);
+    const dis = new Float32Array(n * nprobe);
+    const ids = new Float64Array(n * nprobe);
+    for (let i = 0; i < n; i++) heaps[i].writeSorted(dis, ids, i * nprobe);
+    return Int32Array.from(ids);
+  }
+
+  /** Progress units: queries. */
+  search(qIn: Vectors, n: number, k: number, opts: SearchOptions = {}): SearchResult {
+    if (!this.isTrained) throw notTrained(this.constructor.name);
+    assertPositiveInt('k', k);
+    const nprobe = Math.min(this.nlist, opts.nprobe ?? this.nprobe);
+    assertPositiveInt('nprobe', nprobe);
+    const q = asF32('queries', qIn, n, this.d);
+    const distances = new Float32Array(n * k);
+    const ids = new Float64Array(n * k);
+    const heap = new ResultHeap(k);
+    const BLOCK = 64;
+    for (let i0 = 0; i0 < n; i0 += BLOCK) {
+      throwIfAborted(opts.signal);
+      const i1 = Math.min(n, i0 + BLOCK);
+      const probes = this.searchLists(q.subarray(i0 * this.d, i1 * this.d), i1 - i0, nprobe);
+      for (let i = i0; i < i1; i++) {
+        heap.reset();
+        for (let p = 0; p < nprobe; p++) {
+          const l = probes[(i - i0) * nprobe + p];
+          if (l < 0 || this.invlists.listSize(l) === 0) continue;
+          this.scanList(q, i * this.d, l, heap);
+        }
+        heap.writeSorted(distances, ids, i * k);
+      }
+      opts.onProgress?.(i1, n);
+    }
+    return { distances, ids };
+  }
+
+  remove(ids: ArrayLike<number> | BigInt64Array): number {
+    return this.invlists.removeIds(new Set(toIds(ids, ids.length)));
+  }
+
+  /** faiss sa_encode: list number (little-endian) + list code. */
+  encode(xIn: Vectors, n: number): Uint8Array {
+    if (!this.isTrained) throw notTrained(this.constructor.name);
+    const x = asF32('x', xIn, n, this.d);
+    const lists = this.assignLists(x, n);
+    const codes = this.encodeListCodes(x, n, lists);
+    const ccs = coarseCodeSize(this.nlist);
+    const cs = this.codeSize;
+    const out = new Uint8Array(n * (ccs + cs));
+    for (let i = 0; i < n; i++) {
+      let l = lists[i];
+      for (let b = 0; b < ccs; b++) {
+        out[i * (ccs + cs) + b] = l & 255;
+        l = Math.floor(l / 256);
+      }
+      out.set(codes.subarray(i * cs, (i + 1) * cs), i * (ccs + cs) + ccs);
+    }
+    return out;
+  }
+
+  /** faiss sa_decode. */
+  decode(codes: Uint8Array, n: number): Float32Array {
+    if (!this.isTrained) throw notTrained(this.constructor.name);
+    const ccs = coarseCodeSize(this.nlist);
+    const stride = ccs + this.codeSize;
+    if (codes.length < n * stride) {
+      throw new FindableError('SHAPE_MISMATCH', `IVF decode: expected ${n * stride} bytes, got ${codes.length}`);
+    }
+    const out = new Float32Array(n * this.d);
+    for (let i = 0; i < n; i++) {
+      let l = 0;
+      for (let b = ccs - 1; b >= 0; b--) l = l * 256 + codes[i * stride + b];
+      if (l >= this.nlist) throw new FindableError('INVALID_ARGUMENT', `IVF decode: list ${l} >= nlist ${this.nlist}`);
+      this.decodeListCode(l, codes, i * stride + ccs, out, i * this.d);
+    }
+    return out;
+  }
+
+  reconstruct(x: Vectors, n: number): Float32Array {
+    return this.decode(this.encode(x, n), n);
+  }
+
+  reset(): void {
+    this.invlists.clear();
+  }
+}
