@@ -3,7 +3,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { messageFor } from '../core/error-messages';
-import { isFindableError } from '../core/errors';
+import { FindableError, isFindableError } from '../core/errors';
+import type { ServerLimits } from '../server/limits';
+import type { RegistryStore } from '../server/store/registry-store';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -18,6 +20,24 @@ export function parsePort(value: string): number {
     throw new InvalidArgumentError('must be an integer from 0 to 65535.');
   }
   return port;
+}
+
+export function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer.');
+  return n;
+}
+
+interface ServeCliOptions {
+  port: number;
+  host: string;
+  data: string;
+  dist: string;
+  codebook: string;
+  extractor: string;
+  maxPerIp?: number;
+  maxSearchesPerIp?: number;
+  maxWritesPerToken?: number;
 }
 
 export function buildProgram(): Command {
@@ -35,19 +55,92 @@ export function buildProgram(): Command {
     .option('--host <host>', 'interface to listen on (env HOST)', process.env.HOST ?? 'localhost')
     .option('--data <dir>', 'directory for the database and other durable state', 'data')
     .option('--dist <dir>', 'directory of the built app', join(repoRoot, 'dist'))
-    .action(async (opts: { port: number; host: string; data: string; dist: string }) => {
+    .option('--codebook <file>', 'codebook JSON to serve and index with', join(repoRoot, 'public', 'codebook.json'))
+    .option(
+      '--extractor <manifest>',
+      'extractor manifest for search by image',
+      join(repoRoot, 'public', 'models', 'extractor.json'),
+    )
+    .option('--max-per-ip <n>', 'API requests per minute per client IP', parseCount)
+    .option('--max-searches-per-ip <n>', 'searches per minute per client IP', parseCount)
+    .option('--max-writes-per-token <n>', 'registrations and deletions per minute per token', parseCount)
+    .action(async (opts: ServeCliOptions) => {
       const { serve } = await import('../server/serve');
+      const limits: Partial<ServerLimits> = {};
+      if (opts.maxPerIp !== undefined) limits.perIpMax = opts.maxPerIp;
+      if (opts.maxSearchesPerIp !== undefined) limits.searchPerIpMax = opts.maxSearchesPerIp;
+      if (opts.maxWritesPerToken !== undefined) limits.writesPerTokenMax = opts.maxWritesPerToken;
       const address = await serve({
         port: opts.port,
         host: opts.host,
         dataDir: opts.data,
         distDir: opts.dist,
+        codebookPath: opts.codebook,
+        extractorManifestPath: opts.extractor,
+        limits,
         version: packageVersion(),
       });
       console.log(`Findable is running at ${address.replace('127.0.0.1', 'localhost')}`);
     });
 
+  const tokens = program
+    .command('tokens')
+    .description('Manage the API tokens that may register and delete images (only their hashes are stored).');
+  tokens
+    .command('create')
+    .description('Create a token and print it once: store it now, it cannot be shown again.')
+    .requiredOption('--name <name>', 'who or what the token is for')
+    .option('--data <dir>', 'data directory of the server', 'data')
+    .action(async (opts: { name: string; data: string }) => {
+      await withStore(opts.data, async (store) => {
+        const { createToken } = await import('../server/tokens');
+        const { token, record } = await createToken(store, opts.name);
+        console.log(token);
+        console.error(`Token ${record.id} "${record.name}" created. It is shown only this once.`);
+      });
+    });
+  tokens
+    .command('list')
+    .description('List tokens (id, name, created, revoked); never their secrets.')
+    .option('--data <dir>', 'data directory of the server', 'data')
+    .option('--json', 'print JSON')
+    .action(async (opts: { data: string; json?: boolean }) => {
+      await withStore(opts.data, async (store) => {
+        const list = await store.listTokens();
+        if (opts.json) {
+          console.log(JSON.stringify(list, null, 2));
+          return;
+        }
+        for (const t of list) {
+          const revoked = t.revokedAt === null ? 'valid' : `revoked ${new Date(t.revokedAt).toISOString()}`;
+          console.log(`${t.id}\t${t.name}\t${new Date(t.createdAt).toISOString()}\t${revoked}`);
+        }
+      });
+    });
+  tokens
+    .command('revoke')
+    .description('Revoke a token by id or name; its images stay registered.')
+    .argument('<token>', 'token id or name')
+    .option('--data <dir>', 'data directory of the server', 'data')
+    .action(async (which: string, opts: { data: string }) => {
+      await withStore(opts.data, async (store) => {
+        const record = await store.revokeToken(/^\d+$/.test(which) ? Number(which) : which);
+        if (!record) throw new FindableError('NOT_FOUND', `No valid token with id or name "${which}".`);
+        console.log(`Token ${record.id} "${record.name}" revoked.`);
+      });
+    });
+
   return program;
+}
+
+async function withStore(dataDir: string, use: (store: RegistryStore) => Promise<void>): Promise<void> {
+  const { SqliteRegistryStore } = await import('../server/store/sqlite-store');
+  const store = new SqliteRegistryStore({ dataDir });
+  try {
+    await use(store);
+  } finally {
+    await store.close();
+  }
 }
 
 export async function main(argv: string[]): Promise<void> {

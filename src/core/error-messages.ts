@@ -21,6 +21,13 @@ export const errorMessages: Record<FindableErrorCode, string> = {
   BACKEND_UNAVAILABLE: 'No compute backend could start on this device.',
   ABORTED: 'Cancelled.',
   IO: 'A file could not be read or written. Check the path and permissions.',
+  UNAUTHORIZED: 'This needs a valid access token. Ask the server operator for one (findable tokens create).',
+  FORBIDDEN: 'Only the token that registered this image may change or delete it.',
+  NOT_FOUND: 'Nothing was found at this address. It may have been deleted.',
+  RATE_LIMITED: 'Too many requests. Wait a minute and try again.',
+  PAYLOAD_TOO_LARGE: 'The request is larger than the server accepts. Send a smaller file or fewer items.',
+  TIMEOUT: 'The request took too long and was stopped. Try again, or with a smaller input.',
+  UNAVAILABLE: 'The server is not ready for this yet (no index codebook or model loaded). Try again later.',
 };
 
 export function messageFor(code: string): string {

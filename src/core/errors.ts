@@ -26,7 +26,15 @@ export type FindableErrorCode =
   | 'BACKEND_UNAVAILABLE'
   // control flow
   | 'ABORTED'
-  | 'IO';
+  | 'IO'
+  // server API
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'RATE_LIMITED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'TIMEOUT'
+  | 'UNAVAILABLE';
 
 export class FindableError extends Error {
   readonly code: FindableErrorCode;

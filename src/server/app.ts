@@ -1,10 +1,22 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import fastifyCompress from '@fastify/compress';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { FindableError } from '../core/errors';
+import { FindableError, isFindableError } from '../core/errors';
+import type { Extractor } from './extractor';
 import { sendError } from './http-errors';
+import { resolveLimits, type ServerLimits } from './limits';
+import { type LiveIndex, rebuildLiveIndex } from './live-index';
+import { createRateLimiters } from './rate-limits';
+import { codebookRoutes } from './routes/codebook';
+import type { RegistryContext, ServedCodebook } from './routes/context';
+import { imageRoutes } from './routes/images';
+import { searchRoutes } from './routes/search';
 import { applySecurityHeaders } from './security-headers';
+import type { RegistryStore } from './store/registry-store';
+import { SqliteRegistryStore } from './store/sqlite-store';
 
 export interface AppOptions {
   /** The built app (vite build output). */
@@ -13,6 +25,24 @@ export interface AppOptions {
   dataDir: string;
   logger?: boolean;
   version?: string;
+  /** Storage; default: SqliteRegistryStore in dataDir, closed with the app. A given store is not closed. */
+  store?: RegistryStore;
+  /** The codebook to serve and index with; when absent, loaded from codebookPath if that file exists. */
+  codebook?: { served: ServedCodebook; index: LiveIndex } | null;
+  /** Codebook JSON file (default: none). */
+  codebookPath?: string;
+  /** The extractor for search by image; when absent, loaded from extractorManifestPath if it exists. */
+  extractor?: Extractor | null;
+  /** The extractor's manifest (extractor.json, next to extractor.onnx). Default: none. */
+  extractorManifestPath?: string;
+  /** Overrides of the default limits (body sizes, timeouts, rate limits). */
+  limits?: Partial<ServerLimits>;
+  /** Squared-L2 distance at or below which a search result is reported as a copy (default 0.5). */
+  matchThreshold?: number;
+  /** nprobe for searches that do not ask (default 1, the paper's setting). */
+  defaultNprobe?: number;
+  /** Trust X-Forwarded-For for client IPs (only behind a proxy you control). Default false. */
+  trustProxy?: boolean;
 }
 
 /** Builds the Findable server: the built app as static files, and the JSON API under /api. */
@@ -24,21 +54,86 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       `The app is not built: ${join(distDir, 'index.html')} is missing. Run "npm run build".`,
     );
   }
+  const limits = resolveLimits(options.limits);
 
+  let extractor = options.extractor ?? null;
+  if (extractor === null && options.extractor === undefined && options.extractorManifestPath) {
+    if (existsSync(options.extractorManifestPath)) {
+      const { loadOnnxExtractor } = await import('./extractor');
+      extractor = await loadOnnxExtractor(options.extractorManifestPath);
+    }
+  }
+  let codebook = options.codebook ?? null;
+  if (codebook === null && options.codebook === undefined && options.codebookPath && existsSync(options.codebookPath)) {
+    const { loadCodebookFile } = await import('./codebook-loader');
+    // With an extractor loaded, a codebook trained for another model is refused (CODEBOOK_EXTRACTOR_MISMATCH).
+    codebook = loadCodebookFile(
+      options.codebookPath,
+      extractor ? { id: extractor.id, sha256: extractor.sha256 } : undefined,
+    );
+  }
+  if (extractor && codebook && extractor.dim !== codebook.index.d) {
+    throw new FindableError(
+      'CODEBOOK_EXTRACTOR_MISMATCH',
+      `The extractor gives ${extractor.dim}-d features; the codebook indexes ${codebook.index.d}-d vectors.`,
+    );
+  }
   const app = Fastify({
     logger: options.logger ?? false,
-    bodyLimit: 1024 * 1024,
-    requestTimeout: 60_000,
+    bodyLimit: limits.jsonBodyBytes,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    trustProxy: options.trustProxy ?? false,
+    // Strict validation: no type coercion (a "1.5" or null inside a feature is refused, not turned
+    // into a number), unknown properties refused rather than silently dropped.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
+
+  const ownStore = options.store === undefined;
+  const store = options.store ?? new SqliteRegistryStore({ dataDir: options.dataDir });
+  if (ownStore) app.addHook('onClose', async () => store.close());
+  if (codebook) {
+    try {
+      const report = await rebuildLiveIndex(store, codebook.index);
+      app.log.info({ ...report, codebookVersion: codebook.served.version }, 'live index rebuilt from the store');
+    } catch (e) {
+      await app.close(); // closes our store
+      throw e;
+    }
+  }
 
   app.addHook('onSend', async (_request, reply, payload) => {
     applySecurityHeaders(reply);
     return payload;
   });
 
-  app.setErrorHandler((error, _request, reply) => sendError(reply, error));
+  app.setErrorHandler((error, _request, reply) => {
+    if (isFindableError(error, 'UNAUTHORIZED')) reply.header('WWW-Authenticate', 'Bearer');
+    return sendError(reply, error);
+  });
+
+  await app.register(fastifyCompress, { global: true, globalDecompression: false, threshold: 1024 });
+  await app.register(fastifyRateLimit, { global: false });
+  const limiters = createRateLimiters(app, limits);
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url.startsWith('/api/') && request.url !== '/api/health') await limiters.perIp(request, reply);
+  });
 
   app.get('/api/health', async () => ({ status: 'ok', version: options.version ?? 'dev' }));
+
+  const ctx: RegistryContext = {
+    store,
+    index: codebook?.index ?? null,
+    codebook: codebook?.served ?? null,
+    extractor,
+    limits,
+    limiters,
+    matchThreshold: options.matchThreshold ?? 0.5,
+    defaultNprobe: options.defaultNprobe ?? 1,
+  };
+  await app.register(imageRoutes, ctx);
+  await app.register(searchRoutes, ctx);
+  await app.register(codebookRoutes, ctx);
 
   await app.register(fastifyStatic, {
     root: distDir,

@@ -16,6 +16,25 @@ const statusByCode: Partial<Record<FindableErrorCode, number>> = {
   FACTORY_UNSUPPORTED: 400,
   FAISS_FORMAT: 400,
   ABORTED: 499,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  RATE_LIMITED: 429,
+  PAYLOAD_TOO_LARGE: 413,
+  TIMEOUT: 408,
+  UNAVAILABLE: 503,
+};
+
+/** Stable codes for errors raised by Fastify and its plugins (validation, body limits, timeouts...). */
+const codeByStatus: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  408: 'TIMEOUT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
 };
 
 interface ErrorLike {
@@ -37,7 +56,8 @@ export function sendError(reply: FastifyReply, error: unknown): FastifyReply {
     const e = error as ErrorLike;
     if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
       status = e.statusCode;
-      code = e.code ?? 'BAD_REQUEST';
+      // Fastify's own codes (FST_ERR_...) are internals: clients get our stable codes instead.
+      code = e.code && !e.code.startsWith('FST_') ? e.code : (codeByStatus[status] ?? 'BAD_REQUEST');
       message = e.message ?? 'Bad request.';
     }
   }
