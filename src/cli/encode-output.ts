@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { FindableError } from '../core/errors.ts';
 import type { RgbImage } from '../core/image/types.ts';
 
@@ -26,7 +26,7 @@ export async function encodeImage(img: RgbImage, options: EncodeOptions): Promis
     throw new FindableError('INVALID_ARGUMENT', `JPEG quality must be an integer from 1 to 100 (got ${quality}).`);
   }
   const pixels = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
-  let pipeline: sharp.Sharp;
+  let pipeline: Sharp;
   if (options.metadataFrom) {
     // Start from the original so sharp keeps its EXIF; .rotate() applies and clears the orientation;
     // the activated pixels then replace every original pixel ('source' blend).

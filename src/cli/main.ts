@@ -6,6 +6,7 @@ import { messageFor } from '../core/error-messages';
 import { FindableError, isFindableError } from '../core/errors';
 import type { ServerLimits } from '../server/limits';
 import type { RegistryStore } from '../server/store/registry-store';
+import { registerPhotoCommands } from './photo-commands.ts';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -130,6 +131,7 @@ export function buildProgram(): Command {
       });
     });
 
+  registerPhotoCommands(program);
   return program;
 }
 

@@ -1,0 +1,127 @@
+/**
+ * `findable train-index`: features of a folder of images (shipped extractor, onnxruntime-node, batched)
+ * or of a .npy file -> a trained quantizer -> the codebook JSON the browser pulls (and optionally the
+ * trained, empty index as a faiss file).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { extractFeatures } from '../core/activation/extract.ts';
+import { loadNodeRuntime } from '../core/activation/runtime.node.ts';
+import { codebookFromFaiss } from '../core/codebook/from-faiss.ts';
+import { serializeCodebookString } from '../core/codebook/serialize.ts';
+import { FindableError, isFindableError, throwIfAborted } from '../core/errors.ts';
+import { indexToFaiss } from '../core/faiss/from-quantizer.ts';
+import { writeFaissIndex } from '../core/faiss/write-index.ts';
+import { decodeImage } from '../core/image/decode.node.ts';
+import type { RgbImage } from '../core/image/types.ts';
+import { indexFactory } from '../core/index/factory.ts';
+import type { VectorIndex } from '../core/index/types.ts';
+import { readNpy } from '../core/io/npy.ts';
+import { collectImageFiles } from './inputs.ts';
+import { createProgress } from './progress.ts';
+
+export interface TrainIndexOptions {
+  images?: string[];
+  features?: string;
+  factory: string;
+  out: string;
+  faiss?: string;
+  /** Also use the grid x grid tiles of each image (photos are large; tiles add training variety). */
+  grid: number;
+  threads?: number;
+}
+
+/** The grid x grid tiles of an image (grid 1: none). */
+export function gridTiles(img: RgbImage, grid: number): RgbImage[] {
+  if (grid <= 1) return [];
+  const tw = Math.floor(img.width / grid);
+  const th = Math.floor(img.height / grid);
+  const tiles: RgbImage[] = [];
+  for (let gy = 0; gy < grid; gy++) {
+    for (let gx = 0; gx < grid; gx++) {
+      const data = new Uint8Array(tw * th * 3);
+      for (let y = 0; y < th; y++) {
+        const from = ((gy * th + y) * img.width + gx * tw) * 3;
+        data.set(img.data.subarray(from, from + tw * 3), y * tw * 3);
+      }
+      tiles.push({ width: tw, height: th, data });
+    }
+  }
+  return tiles;
+}
+
+export async function runTrainIndex(options: TrainIndexOptions, signal?: AbortSignal): Promise<VectorIndex> {
+  const runtime = await loadNodeRuntime({ threads: options.threads, withStepGraph: false });
+  try {
+    let x: Float32Array;
+    let n: number;
+    if (options.features) {
+      const m = readNpy(new Uint8Array(readFileSync(options.features)));
+      if (m.cols !== runtime.dim) {
+        throw new FindableError(
+          'SHAPE_MISMATCH',
+          `${options.features} holds ${m.cols}-d features; the shipped extractor makes ${runtime.dim}-d ones.`,
+        );
+      }
+      x = m.data;
+      n = m.rows;
+    } else {
+      const files = collectImageFiles(options.images ?? []);
+      if (files.length === 0)
+        throw new FindableError('IO', 'No images to train on: give --images DIR... or --features FILE.npy.');
+      const feats: Float32Array[] = [];
+      let failed = 0;
+      const progress = createProgress(files.length, 'extracting');
+      const batch: RgbImage[] = [];
+      const flush = async () => {
+        if (batch.length === 0) return;
+        feats.push(await extractFeatures(runtime, batch.splice(0), { signal }));
+      };
+      try {
+        for (let i = 0; i < files.length; i++) {
+          throwIfAborted(signal);
+          try {
+            const img = await decodeImage(new Uint8Array(readFileSync(files[i])), { signal });
+            batch.push(img, ...gridTiles(img, options.grid));
+          } catch (error) {
+            if (isFindableError(error, 'ABORTED')) throw error;
+            failed++;
+            progress.log(`skipped ${files[i]}: ${error instanceof Error ? error.message : String(error)}`);
+          }
+          if (batch.length >= 32) await flush();
+          progress.update(i + 1, '');
+        }
+        await flush();
+      } finally {
+        progress.stop();
+      }
+      n = feats.reduce((s, f) => s + f.length, 0) / runtime.dim;
+      x = new Float32Array(n * runtime.dim);
+      let at = 0;
+      for (const f of feats) {
+        x.set(f, at);
+        at += f.length;
+      }
+      process.stderr.write(`${n} training vectors from ${files.length - failed} images (${failed} skipped)\n`);
+    }
+    const index = indexFactory(runtime.dim, options.factory);
+    const t0 = performance.now();
+    index.train(x, n, { signal, onWarning: (m) => process.stderr.write(`warning: ${m}\n`) });
+    process.stderr.write(
+      `trained ${options.factory} on ${n} vectors in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
+    const faiss = indexToFaiss(index);
+    const parts = codebookFromFaiss(faiss, {
+      extractor: { id: runtime.manifest.id, sha256: runtime.manifest.sha256 },
+      factory: options.factory,
+    });
+    writeFileSync(options.out, serializeCodebookString(parts));
+    process.stderr.write(`wrote ${options.out}\n`);
+    if (options.faiss) {
+      writeFileSync(options.faiss, writeFaissIndex(faiss));
+      process.stderr.write(`wrote ${options.faiss} (trained, empty; faiss.read_index reads it)\n`);
+    }
+    return index;
+  } finally {
+    await runtime.release();
+  }
+}
