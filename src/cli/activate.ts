@@ -86,7 +86,7 @@ export async function runActivate(
   if (files.length === 0) throw new FindableError('IO', `No image files found in ${inputs.join(', ')}.`);
   mkdirSync(options.out, { recursive: true });
   const runtime = await loadNodeRuntime({ threads: options.threads });
-  const { quantizer, describe, codebook } = await loadCodebookQuantizer(options.codebook, runtime.manifest);
+  const { quantizer, splitCode, codebook } = await loadCodebookQuantizer(options.codebook, runtime.manifest);
   const names = outputNames(files, options.format === 'png' ? '.png' : '.jpg');
   const reportPath = join(options.out, 'report.jsonl');
   if (!existsSync(reportPath)) writeFileSync(reportPath, '');
@@ -128,7 +128,7 @@ export async function runActivate(
         });
         writeFileSync(output, encoded);
         summary.activated++;
-        write(reportLine(file, output, result, describe(result.code).listId, performance.now() - started));
+        write(reportLine(file, output, result, splitCode(result.code).listId, performance.now() - started));
         progress.log(
           `activated ${shown} -> ${names[i]}  PSNR ${result.psnr.toFixed(1)} dB, SSIM ${result.ssim?.toFixed(4)}, ` +
             `distance to target ${result.gain.before.toFixed(4)} -> ${result.gain.after.toFixed(4)}`,

@@ -27,7 +27,7 @@ async function readSource(source: string): Promise<string> {
 export interface CodebookQuantizer {
   codebook: Codebook;
   quantizer: VectorIndex;
-  describe(code: Uint8Array): { listId: number | null; code: Uint8Array };
+  splitCode(code: Uint8Array): { listId: number | null; code: Uint8Array };
 }
 
 /** Loads a codebook from a file or URL, refusing one made for another extractor. */
@@ -39,5 +39,5 @@ export async function loadCodebookQuantizer(
     expectedExtractor: { id: manifest.id, sha256: manifest.sha256 },
   });
   const quantizer = indexFromCodebook(codebook);
-  return { codebook, quantizer, describe: (code) => splitStandaloneCode(quantizer, code) };
+  return { codebook, quantizer, splitCode: (code) => splitStandaloneCode(quantizer, code) };
 }
