@@ -72,6 +72,7 @@ export function registerPhotoCommands(program: Command): void {
     .requiredOption('-o, --out <file>', 'codebook JSON to write')
     .option('--faiss <file>', 'also write the trained (empty) index as a faiss file')
     .option('--grid <n>', 'also train on the n x n tiles of every image', integer, 1)
+    .option('--cache <dir>', 'feature cache folder (shared with eval)', '.cache/findable')
     .option('--threads <n>', 'onnxruntime threads', integer)
     .action(async (opts) => {
       if (!opts.images && !opts.features)

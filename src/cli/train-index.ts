@@ -9,6 +9,7 @@ import { loadNodeRuntime } from '../core/activation/runtime.node.ts';
 import { codebookFromFaiss } from '../core/codebook/from-faiss.ts';
 import { serializeCodebookString } from '../core/codebook/serialize.ts';
 import { FindableError, isFindableError, throwIfAborted } from '../core/errors.ts';
+import { FeatureCache } from '../core/eval/feature-cache.node.ts';
 import { indexToFaiss } from '../core/faiss/from-quantizer.ts';
 import { writeFaissIndex } from '../core/faiss/write-index.ts';
 import { decodeImage } from '../core/image/decode.node.ts';
@@ -28,6 +29,8 @@ export interface TrainIndexOptions {
   /** Also use the grid x grid tiles of each image (photos are large; tiles add training variety). */
   grid: number;
   threads?: number;
+  /** Feature cache folder shared with `findable eval` (default .cache/findable). */
+  cache?: string;
 }
 
 /** The grid x grid tiles of an image (grid 1: none). */
@@ -68,40 +71,63 @@ export async function runTrainIndex(options: TrainIndexOptions, signal?: AbortSi
       const files = collectImageFiles(options.images ?? []);
       if (files.length === 0)
         throw new FindableError('IO', 'No images to train on: give --images DIR... or --features FILE.npy.');
-      const feats: Float32Array[] = [];
+      const cache = new FeatureCache(options.cache ?? '.cache/findable', runtime.manifest.sha256, runtime.dim);
+      // Cache keys of every vector, in file order: the training matrix is assembled in this order so
+      // that a run with a warm cache trains exactly the same index as a cold one.
+      const order: string[] = [];
       let failed = 0;
+      let cached = 0;
       const progress = createProgress(files.length, 'extracting');
-      const batch: RgbImage[] = [];
+      // Pending images to extract, with the cache keys their features are stored under.
+      const batch: { image: RgbImage; key: string }[] = [];
       const flush = async () => {
         if (batch.length === 0) return;
-        feats.push(await extractFeatures(runtime, batch.splice(0), { signal }));
+        const items = batch.splice(0);
+        const f = await extractFeatures(
+          runtime,
+          items.map((b) => b.image),
+          { signal },
+        );
+        items.forEach((b, k) => cache.set(b.key, f.slice(k * runtime.dim, (k + 1) * runtime.dim)));
       };
       try {
         for (let i = 0; i < files.length; i++) {
           throwIfAborted(signal);
-          try {
-            const img = await decodeImage(new Uint8Array(readFileSync(files[i])), { signal });
-            batch.push(img, ...gridTiles(img, options.grid));
-          } catch (error) {
-            if (isFindableError(error, 'ABORTED')) throw error;
-            failed++;
-            progress.log(`skipped ${files[i]}: ${error instanceof Error ? error.message : String(error)}`);
+          const keys = [
+            cache.key(files[i]),
+            ...Array.from({ length: options.grid > 1 ? options.grid ** 2 : 0 }, (_, k) =>
+              cache.key(files[i], `grid${options.grid}:${k}`),
+            ),
+          ];
+          const hits = keys.map((k) => cache.get(k));
+          if (hits.every((h) => h !== undefined)) {
+            order.push(...keys);
+            cached++;
+          } else {
+            try {
+              const img = await decodeImage(new Uint8Array(readFileSync(files[i])), { signal });
+              [img, ...gridTiles(img, options.grid)].forEach((image, k) => batch.push({ image, key: keys[k] }));
+              order.push(...keys);
+            } catch (error) {
+              if (isFindableError(error, 'ABORTED')) throw error;
+              failed++;
+              progress.log(`skipped ${files[i]}: ${error instanceof Error ? error.message : String(error)}`);
+            }
+            if (batch.length >= 32) await flush();
           }
-          if (batch.length >= 32) await flush();
           progress.update(i + 1, '');
         }
         await flush();
       } finally {
         progress.stop();
+        cache.save();
       }
-      n = feats.reduce((s, f) => s + f.length, 0) / runtime.dim;
+      n = order.length;
       x = new Float32Array(n * runtime.dim);
-      let at = 0;
-      for (const f of feats) {
-        x.set(f, at);
-        at += f.length;
-      }
-      process.stderr.write(`${n} training vectors from ${files.length - failed} images (${failed} skipped)\n`);
+      order.forEach((key, i) => x.set(cache.get(key) as Float32Array, i * runtime.dim));
+      process.stderr.write(
+        `${n} training vectors from ${files.length - failed} images (${cached} from the cache, ${failed} skipped)\n`,
+      );
     }
     const index = indexFactory(runtime.dim, options.factory);
     const t0 = performance.now();
