@@ -71,7 +71,12 @@ export function registerPhotoCommands(program: Command): void {
     .requiredOption('--factory <string>', 'faiss factory string, e.g. "IVF256,PQ8x8"')
     .requiredOption('-o, --out <file>', 'codebook JSON to write')
     .option('--faiss <file>', 'also write the trained (empty) index as a faiss file')
-    .option('--grid <n>', 'also train on the n x n tiles of every image', integer, 1)
+    .option(
+      '--grid <n>',
+      "also train on the n x n tiles of images whose tiles are at least the model's input size",
+      integer,
+      1,
+    )
     .option('--cache <dir>', 'feature cache folder (shared with eval)', '.cache/findable')
     .option('--threads <n>', 'onnxruntime threads', integer)
     .action(async (opts) => {

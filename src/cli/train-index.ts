@@ -13,6 +13,7 @@ import { FeatureCache } from '../core/eval/feature-cache.node.ts';
 import { indexToFaiss } from '../core/faiss/from-quantizer.ts';
 import { writeFaissIndex } from '../core/faiss/write-index.ts';
 import { decodeImage } from '../core/image/decode.node.ts';
+import { readImageHeader } from '../core/image/decode.ts';
 import type { RgbImage } from '../core/image/types.ts';
 import { indexFactory } from '../core/index/factory.ts';
 import type { VectorIndex } from '../core/index/types.ts';
@@ -26,7 +27,10 @@ export interface TrainIndexOptions {
   factory: string;
   out: string;
   faiss?: string;
-  /** Also use the grid x grid tiles of each image (photos are large; tiles add training variety). */
+  /**
+   * Also use the grid x grid tiles of each image whose tiles are at least the extractor's input size
+   * (large photos: tiles add training variety; small images are used whole only).
+   */
   grid: number;
   threads?: number;
   /** Feature cache folder shared with `findable eval` (default .cache/findable). */
@@ -93,11 +97,20 @@ export async function runTrainIndex(options: TrainIndexOptions, signal?: AbortSi
       try {
         for (let i = 0; i < files.length; i++) {
           throwIfAborted(signal);
+          // Tiles only where they are at least the extractor's input size (smaller ones would be upsampled).
+          let tiles = 0;
+          let bytes: Uint8Array | undefined;
+          try {
+            bytes = new Uint8Array(readFileSync(files[i]));
+            const header = readImageHeader(bytes);
+            const side = Math.min(header.width, header.height) / options.grid;
+            tiles = options.grid > 1 && side >= runtime.size ? options.grid ** 2 : 0;
+          } catch {
+            // Unreadable headers are reported by the decoder below.
+          }
           const keys = [
             cache.key(files[i]),
-            ...Array.from({ length: options.grid > 1 ? options.grid ** 2 : 0 }, (_, k) =>
-              cache.key(files[i], `grid${options.grid}:${k}`),
-            ),
+            ...Array.from({ length: tiles }, (_, k) => cache.key(files[i], `grid${options.grid}:${k}`)),
           ];
           const hits = keys.map((k) => cache.get(k));
           if (hits.every((h) => h !== undefined)) {
@@ -105,8 +118,10 @@ export async function runTrainIndex(options: TrainIndexOptions, signal?: AbortSi
             cached++;
           } else {
             try {
-              const img = await decodeImage(new Uint8Array(readFileSync(files[i])), { signal });
-              [img, ...gridTiles(img, options.grid)].forEach((image, k) => batch.push({ image, key: keys[k] }));
+              const img = await decodeImage(bytes ?? new Uint8Array(readFileSync(files[i])), { signal });
+              [img, ...(tiles > 0 ? gridTiles(img, options.grid) : [])].forEach((image, k) =>
+                batch.push({ image, key: keys[k] }),
+              );
               order.push(...keys);
             } catch (error) {
               if (isFindableError(error, 'ABORTED')) throw error;
