@@ -1,8 +1,8 @@
 import cliProgress from 'cli-progress';
 
 /**
- * Progress on a terminal: one bar with the current file and step; without a terminal (CI, pipes)
- * one line per finished item, so logs stay readable.
+ * Progress on a terminal: one bar with the current file and step. Without a terminal (CI, pipes, log
+ * files): the messages, plus a "done/total" line at most every 10 seconds, so logs stay readable.
  */
 export interface Progress {
   update(done: number, detail: string): void;
@@ -12,8 +12,14 @@ export interface Progress {
 
 export function createProgress(total: number, label: string): Progress {
   if (!process.stderr.isTTY) {
+    let last = performance.now();
     return {
-      update: () => {},
+      update: (done) => {
+        const now = performance.now();
+        if (now - last < 10_000 && done < total) return;
+        last = now;
+        process.stderr.write(`${label}: ${done}/${total}\n`);
+      },
       log: (line) => process.stderr.write(`${line}\n`),
       stop: () => {},
     };
