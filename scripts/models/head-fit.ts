@@ -1,0 +1,162 @@
+/**
+ * Fits the linear descriptor head (PCA to OUT_DIM with optional (partial) whitening) on pooled features, and
+ * applies it in JS for evaluation. Uses src/core/linalg.ts (float64, deterministic: fixed summation order,
+ * eigenvectors sign-normalised), so the same features always give the same head, bit for bit.
+ */
+import { covariance, symEig } from '../../src/core/linalg.ts';
+import type { HeadParams } from './extractor-graph.ts';
+
+export const OUT_DIM = 512;
+
+export interface HeadConfig {
+  preL2: boolean;
+  /**
+   * Whitening exponent w: component k is scaled by lambda_k^(-w/2).
+   * 0 = plain PCA projection, 1 = full whitening, 0.5 = partial ("power") whitening.
+   */
+  whiten: number;
+  outDim: number;
+}
+
+export interface PcaFit {
+  preL2: boolean;
+  dim: number;
+  mean: Float64Array;
+  /** Eigenvalues, descending. */
+  values: Float64Array;
+  /** Row k = k-th eigenvector (d x d, row-major). */
+  vectors: Float64Array;
+}
+
+/** Rows of x (n x d) scaled to unit L2 norm (float64 maths, float32 storage). */
+export function l2Rows(x: Float32Array, n: number, d: number): Float32Array {
+  const out = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += x[i * d + j] * x[i * d + j];
+    const inv = 1 / Math.max(Math.sqrt(s), 1e-6);
+    for (let j = 0; j < d; j++) out[i * d + j] = x[i * d + j] * inv;
+  }
+  return out;
+}
+
+/**
+ * PCA of n row vectors (n x d). With n >= d: eigendecomposition of the d x d covariance. With n < d (rank <= n-1)
+ * the n x n Gram matrix of the centred rows is decomposed instead (same non-zero spectrum, O(n^3) instead of
+ * O(d^3)); eigenvectors are mapped back with v_k = Xc^T u_k / ||Xc^T u_k|| and sign-normalised like symEig
+ * (largest-|.| component positive). Only the first min(n, d) components are meaningful; the rest are zero.
+ * `keep` limits how many eigenvectors are mapped back in the n < d case (the others are left zero).
+ */
+export function fitPca(x: Float32Array, n: number, d: number, preL2: boolean, keep: number = d): PcaFit {
+  const xs = preL2 ? l2Rows(x, n, d) : x;
+  if (n >= d) {
+    const { mean, cov } = covariance(xs, n, d, { normalize: 'n' });
+    const { values, vectors } = symEig(cov, d);
+    return { preL2, dim: d, mean, values, vectors };
+  }
+  const mean = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += xs[i * d + j];
+  for (let j = 0; j < d; j++) mean[j] /= n;
+  const xc = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) xc[i * d + j] = xs[i * d + j] - mean[j];
+  const gram = new Float64Array(n * n);
+  for (let a = 0; a < n; a++) {
+    for (let b = a; b < n; b++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += xc[a * d + j] * xc[b * d + j];
+      gram[a * n + b] = s / n;
+      gram[b * n + a] = s / n;
+    }
+  }
+  const eg = symEig(gram, n);
+  const values = new Float64Array(d);
+  const vectors = new Float64Array(d * d);
+  const v = new Float64Array(d);
+  for (let k = 0; k < n; k++) values[k] = Math.max(eg.values[k], 0);
+  // Eigenvectors are only mapped back for the `keep` leading components (the rest stay zero).
+  for (let k = 0; k < Math.min(n, keep); k++) {
+    v.fill(0);
+    for (let i = 0; i < n; i++) {
+      const u = eg.vectors[k * n + i];
+      if (u === 0) continue;
+      for (let j = 0; j < d; j++) v[j] += u * xc[i * d + j];
+    }
+    let s = 0;
+    let best = 0;
+    for (let j = 0; j < d; j++) {
+      s += v[j] * v[j];
+      if (Math.abs(v[j]) > Math.abs(best)) best = v[j];
+    }
+    const inv = (best < 0 ? -1 : 1) / Math.max(Math.sqrt(s), 1e-300);
+    for (let j = 0; j < d; j++) vectors[k * d + j] = v[j] * inv;
+  }
+  return { preL2, dim: d, mean, values, vectors };
+}
+
+/** Builds the head parameters: proj[i, k] = v_k[i] * max(lambda_k, floor)^(-whiten/2), bias = -mean @ proj. */
+export function headFromPca(fit: PcaFit, whiten: number, outDim: number = OUT_DIM): HeadParams {
+  const d = fit.dim;
+  if (outDim > d) throw new Error('outDim larger than the feature dimension');
+  // Tiny eigenvalues (rank-deficient covariance) are floored at 1e-6 of the largest one.
+  const scales = whitenScales(fit, whiten, outDim);
+  const proj = new Float32Array(d * outDim);
+  for (let k = 0; k < outDim; k++) {
+    for (let i = 0; i < d; i++) proj[i * outDim + k] = fit.vectors[k * d + i] * scales[k];
+  }
+  const bias = new Float32Array(outDim);
+  for (let k = 0; k < outDim; k++) {
+    let s = 0;
+    for (let i = 0; i < d; i++) s += fit.mean[i] * proj[i * outDim + k];
+    bias[k] = -s;
+  }
+  return { preL2: fit.preL2, inDim: d, outDim, proj, bias };
+}
+
+/** Whitening scales lambda_k^(-whiten/2) of the first outDim components (1 for whiten = 0). */
+export function whitenScales(fit: PcaFit, whiten: number, outDim: number = OUT_DIM): Float64Array {
+  const floor = Math.max(fit.values[0], 0) * 1e-6 || 1e-12;
+  const s = new Float64Array(outDim);
+  for (let k = 0; k < outDim; k++) s[k] = whiten === 0 ? 1 : Math.max(fit.values[k], floor) ** (-whiten / 2);
+  return s;
+}
+
+/** Rows of z (n x m) multiplied by `scales` (per column), then L2-normalised. */
+export function scaleRowsL2(z: Float32Array, n: number, m: number, scales: Float64Array): Float32Array {
+  const out = new Float32Array(n * m);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let k = 0; k < m; k++) {
+      const v = z[i * m + k] * scales[k];
+      s += v * v;
+    }
+    const inv = 1 / Math.max(Math.sqrt(s), 1e-6);
+    for (let k = 0; k < m; k++) out[i * m + k] = z[i * m + k] * scales[k] * inv;
+  }
+  return out;
+}
+
+/**
+ * Applies the head like the ONNX graph does (in float64): L2( pre(x) @ proj + bias ); with normalize = false
+ * the final L2 normalisation is skipped.
+ */
+export function applyHead(head: HeadParams, x: Float32Array, n: number, normalize = true): Float32Array {
+  const d = head.inDim;
+  const m = head.outDim;
+  const xs = head.preL2 ? l2Rows(x, n, d) : x;
+  const out = new Float32Array(n * m);
+  const acc = new Float64Array(m);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < m; k++) acc[k] = head.bias[k];
+    for (let j = 0; j < d; j++) {
+      const v = xs[i * d + j];
+      if (v === 0) continue;
+      const base = j * m;
+      for (let k = 0; k < m; k++) acc[k] += v * head.proj[base + k];
+    }
+    let s = 0;
+    for (let k = 0; k < m; k++) s += acc[k] * acc[k];
+    const inv = normalize ? 1 / Math.max(Math.sqrt(s), 1e-6) : 1;
+    for (let k = 0; k < m; k++) out[i * m + k] = acc[k] * inv;
+  }
+  return out;
+}
