@@ -91,7 +91,7 @@ export function registerPhotoCommands(program: Command): void {
       .command('eval')
       .description("Reproduce the paper's evaluation: R@1 per transformation, passive vs activated.")
       .requiredOption('--refs <dir>', 'photos: split by photo into index-training and evaluation, tiled')
-      .requiredOption('--distractors <dir>', 'non-matching database images')
+      .requiredOption('--distractors <dirs...>', 'folders of non-matching database images')
       .option('--train <dir>', 'index-training images (default: a third of --refs, by photo)')
       .requiredOption('--factory <string>', 'faiss factory string, e.g. "IVF64,PQ8x8"')
       .option('--nprobe <n>', 'lists probed per query', integer, 1)

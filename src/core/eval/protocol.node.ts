@@ -29,7 +29,8 @@ import { applyTransform, TRANSFORM_NAMES, type TransformName } from './transform
 
 export interface EvalOptions {
   refsDir: string;
-  distractorsDir: string;
+  /** One or more folders of non-matching images (searched recursively). */
+  distractorsDir: string | string[];
   trainDir?: string;
   factory: string;
   nprobe: number;
@@ -179,7 +180,9 @@ export async function runEvaluation(rt: ActivationRuntime, options: EvalOptions)
   );
 
   // 2. Features: distractors (cached), tiles.
-  let distractors = listImages(options.distractorsDir);
+  let distractors = (Array.isArray(options.distractorsDir) ? options.distractorsDir : [options.distractorsDir]).flatMap(
+    listImages,
+  );
   if (options.maxDistractors) distractors = distractors.slice(0, options.maxDistractors);
   const distractorFeatures = await fileFeatures(rt, distractors, options.cache, log, signal);
   const refFeatures = await extractFeatures(
