@@ -15,6 +15,9 @@ export interface ActivationSettings {
   /**
    * Long side of the working resolution: the optimisation runs there and the perturbation is then
    * upsampled to the full photo. Photos smaller than this are optimised at their own size.
+   * Default 512: the extractor sees the photo through an antialiased resize to 224 x 224, which removes
+   * every frequency a 448-px image cannot hold, so a larger working image adds cost (the resize MatMuls
+   * grow with its area) and nothing the extractor can see.
    */
   maxWorkingSide: number;
   /** Seed of delta's random initialisation (1e-6 * N(0,1)), for reproducible results. */
@@ -28,7 +31,7 @@ export const DEFAULT_SETTINGS: Readonly<ActivationSettings> = Object.freeze({
   alpha: 3,
   lambdaF: 1,
   lambdaI: 0.01,
-  maxWorkingSide: 1024,
+  maxWorkingSide: 512,
   seed: 0,
 });
 
