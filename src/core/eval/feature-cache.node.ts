@@ -4,7 +4,7 @@
  * (<dir>/features-<sha256 prefix>.json): {"extractor": sha, "dim": D, "entries": {"<key>": "<base64 f32>"}}.
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { decodeFloat32Base64, encodeFloat32Base64 } from '../codebook/base64.ts';
 
 export class FeatureCache {
@@ -30,9 +30,11 @@ export class FeatureCache {
     }
   }
 
+  /** The same file gives the same key however it was named (relative or absolute path). */
   key(file: string, variant = ''): string {
-    const st = statSync(file);
-    return `${file}|${st.size}|${Math.floor(st.mtimeMs)}|${variant}`;
+    const path = resolve(file);
+    const st = statSync(path);
+    return `${path}|${st.size}|${Math.floor(st.mtimeMs)}|${variant}`;
   }
 
   get(key: string): Float32Array | undefined {

@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ActivationRuntime } from '../activation/runtime';
@@ -71,5 +71,16 @@ describe('evaluation protocol', () => {
     });
     expect(log.some((l) => l.startsWith('features: 60 cached'))).toBe(true);
     expect(again.transforms).toEqual(report.transforms);
+  });
+});
+
+describe('FeatureCache', () => {
+  it('finds a file under its relative and its absolute name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'findable-cache-'));
+    const cache = new FeatureCache(dir, 'b'.repeat(64), 2);
+    const file = join(corpus, 'photos', 'enl-peaks.jpg');
+    cache.set(cache.key(file), Float32Array.of(1, 2));
+    const relativeName = join(relative(process.cwd(), corpus), 'photos', 'enl-peaks.jpg');
+    expect(Array.from(cache.get(cache.key(relativeName)) ?? [])).toEqual([1, 2]);
   });
 });
