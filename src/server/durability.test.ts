@@ -32,6 +32,8 @@ function startServer(
       join(repoRoot, 'bin', 'findable.mjs'),
       'serve',
       ...['--port', '0', '--host', '127.0.0.1', '--data', dataDir, '--dist', distDir, '--codebook', codebook],
+      // Registration only: no search by image, so no extractor (the test codebook is not the shipped one's).
+      ...['--extractor', join(dataDir, 'no-extractor.json')],
       ...['--max-per-ip', '100000', '--max-searches-per-ip', '100000', '--max-writes-per-token', '100000'],
     ],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
