@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './e2e/chromium.ts';
 
 // A fresh data directory per run; set once in the runner so its worker processes inherit it.
 process.env.E2E_DATA_DIR ??= `.tmp/e2e-data/${Date.now()}`;
@@ -6,14 +7,6 @@ process.env.E2E_DATA_DIR ??= `.tmp/e2e-data/${Date.now()}`;
 // End-to-end tests drive Debian's Chromium (Playwright cannot download browsers here) against the
 // BUILT app served by the real Findable server, never Vite's dev server.
 const port = Number(process.env.E2E_PORT ?? 8191);
-const chromiumArgs = [
-  '--no-sandbox',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
 
 export default defineConfig({
   testDir: 'e2e',
@@ -23,7 +16,7 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     baseURL: `http://127.0.0.1:${port}`,
-    launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs },
+    launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
   },
   projects: [
     { name: 'chromium', testIgnore: '**/*.webgpu.spec.ts' },
@@ -32,8 +25,8 @@ export default defineConfig({
       testMatch: '**/*.webgpu.spec.ts',
       use: {
         launchOptions: {
-          executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-          args: [...chromiumArgs, '--enable-unsafe-webgpu'],
+          executablePath: CHROMIUM_PATH,
+          args: [...CHROMIUM_ARGS, '--enable-unsafe-webgpu'],
         },
       },
     },

@@ -31,12 +31,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Ort from 'onnxruntime-node';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/chromium.ts';
 import { activatePhoto } from '../../src/core/activation/engine.ts';
 import { readExtractor } from '../../src/core/activation/runtime.node.ts';
 import type { ActivationRuntime } from '../../src/core/activation/runtime.ts';
-import { buildStepGraph, CHANNEL_SCALE, extractorIo } from '../../src/core/activation/step-graph.ts';
-import { activationTarget, activationTargets } from '../../src/core/codebook/activation-target.ts';
+import { buildStepGraph, CHANNEL_SCALE, extractorIo, STEP_FETCH } from '../../src/core/activation/step-graph.ts';
 import { parseCodebook } from '../../src/core/codebook/parse.ts';
+import { indexFromCodebook } from '../../src/core/codebook/to-index.ts';
 import { resizeMatrices, resizeRgb } from '../../src/core/image/resize.ts';
 import { IMAGENET_MEAN, IMAGENET_STD, type RgbImage } from '../../src/core/image/types.ts';
 import { indexFactory } from '../../src/core/index/index.ts';
@@ -59,26 +60,6 @@ const SIZES: Record<number, { w: number; h: number }> = { 512: { w: 512, h: 384 
 const THREADS = Number(process.env.FINDABLE_BENCH_THREADS ?? 2);
 const STEP_RATIO_TARGET = 3.5;
 const ACTIVATE_TARGET_MS = 3000;
-/** The flags of playwright.config.ts (headless is Playwright's default). */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
-/** Fetched outputs of a step: what activatePhoto fetches (grad is computed anyway, for delta_next). */
-const STEP_FETCH = [
-  'delta_next',
-  'adam_m_next',
-  'adam_v_next',
-  'loss',
-  'feature_loss',
-  'image_loss',
-  'cosine',
-  'unit_mse',
-];
 
 // ---------------------------------------------------------------------------------------------------------
 // Graphs and feeds (shared by the node children and the Chromium run)
@@ -236,16 +217,12 @@ function benchQuantizer(dim: number): Quantizer {
   if (existsSync(CODEBOOK)) {
     const cb = parseCodebook(readFileSync(CODEBOOK, 'utf8'));
     if (cb.d === dim) {
+      const index = indexFromCodebook(cb);
       return {
         d: dim,
         label: `public/codebook.json (${cb.factory})`,
-        // The code's bytes do not matter for timing; activationTarget is the real decode(encode(x)).
-        encode: (x, n) => {
-          const codes: number[] = [];
-          for (let i = 0; i < n; i++) codes.push(...activationTarget(cb, x.subarray(i * dim, (i + 1) * dim)).code);
-          return Uint8Array.from(codes);
-        },
-        activationTarget: (x, n) => activationTargets(cb, x, n),
+        encode: (x, n) => index.encode(x, n),
+        activationTarget: (x, n) => index.activationTarget(x, n),
       };
     }
   }
@@ -485,7 +462,7 @@ async function runChromium(src: ExtractorSource, sides: number[], quick: boolean
 
   // Playwright gives the browser a fresh temporary profile (it refuses --user-data-dir in args).
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: CHROMIUM_PATH,
     args: CHROMIUM_ARGS,
   });
   try {

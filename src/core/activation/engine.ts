@@ -18,7 +18,7 @@ import { composeFullResolution } from './compose.ts';
 import { extractFeatures } from './extract.ts';
 import type { ActivationRuntime } from './runtime.ts';
 import { type ActivationSettings, resolveSettings } from './settings.ts';
-import { CHANNEL_SCALE } from './step-graph.ts';
+import { CHANNEL_SCALE, STEP_FETCH } from './step-graph.ts';
 
 /** The quantizer, as the engine needs it (IndexIVFPQ and every VectorIndex qualify). */
 export interface ActivationQuantizer {
@@ -185,23 +185,12 @@ export async function activatePhoto(
 
   // 3. Adam steps; the state tensors go straight back in (GPU buffers stay on the GPU).
   const steps: StepRecord[] = [];
-  const fetch = [
-    'delta_next',
-    'adam_m_next',
-    'adam_v_next',
-    'loss',
-    'feature_loss',
-    'image_loss',
-    'cosine',
-    'unit_mse',
-  ];
   try {
     for (let t = 1; t <= settings.steps; t++) {
       throwIfAborted(signal);
-      const out = await rt.stepSession.run(
-        { ...constant, ...state, step: new T('float32', Float32Array.of(t), [1]) },
-        fetch,
-      );
+      const out = await rt.stepSession.run({ ...constant, ...state, step: new T('float32', Float32Array.of(t), [1]) }, [
+        ...STEP_FETCH,
+      ]);
       const record: StepRecord = {
         step: t,
         loss: await scalar(out.loss),
