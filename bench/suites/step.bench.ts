@@ -529,7 +529,7 @@ async function runChromium(src: ExtractorSource, sides: number[], quick: boolean
         for (const graph of ['forward', 'step']) await sessions[graph].release();
         return { runs, crossOriginIsolated: self.crossOriginIsolated, userAgent: navigator.userAgent };
       },
-      { sides, feedIndex, reps, fetchNames: STEP_FETCH, forwardInputs: FORWARD_INPUTS },
+      { sides, feedIndex, reps, fetchNames: [...STEP_FETCH], forwardInputs: FORWARD_INPUTS },
     );
     const out: BrowserResult = {
       runs: {},

@@ -243,6 +243,9 @@ export function assignNearest(
   }
 }
 
+/** knnIntoHeaps's work space (x norms + one block of dot products), grown on demand. */
+let knnScratch = new Float64Array(0);
+
 /**
  * k nearest rows of y for each row of x into heaps (one per query, already reset by the caller or fresh).
  * ids maps y rows to stored ids (row number if absent).
@@ -257,8 +260,11 @@ export function knnIntoHeaps(
   ids?: Float64Array,
   yNorms: Float64Array = normsSq(y, ny, d),
 ): void {
-  const xNorms = normsSq(x, nx, d);
-  const dots = new Float64Array(Math.min(nx, BLOCK_X) * Math.min(ny, BLOCK_Y));
+  // Work space reused across calls (single-threaded, no callbacks inside: never re-entered).
+  const need = nx + Math.min(nx, BLOCK_X) * Math.min(ny, BLOCK_Y);
+  if (knnScratch.length < need) knnScratch = new Float64Array(need);
+  const xNorms = normsSq(x, nx, d, knnScratch.subarray(0, nx));
+  const dots = knnScratch.subarray(nx, need);
   for (let i0 = 0; i0 < nx; i0 += BLOCK_X) {
     const i1 = Math.min(nx, i0 + BLOCK_X);
     for (let c0 = 0; c0 < ny; c0 += BLOCK_Y) {

@@ -58,7 +58,7 @@ export class IndexIVFFlat extends IndexIVF {
     );
   }
 
-  protected scanList(q: Float32Array, qo: number, list: number, heap: ResultHeap): void {
+  protected scanList(q: Float32Array, qo: number, list: number, _coarseDis: number, heap: ResultHeap): void {
     const { d } = this;
     const store = this.invlists.lists[list];
     const v = store.floatView();

@@ -27,6 +27,13 @@ export interface IvfTrainOptions extends TrainOptions {
   pqNiter?: number;
 }
 
+/** Coarse search result: n x nprobe lists (nearest first, -1 when nlist < nprobe) and their squared L2 distances. */
+export interface CoarseResult {
+  lists: Int32Array;
+  /** ||q - C_list||^2 in float64 (the coarse quantizer's own value; MISSING_DISTANCE for list -1). */
+  distances: Float64Array;
+}
+
 export abstract class IndexIVF implements VectorIndex {
   readonly d: number;
   readonly nlist: number;
@@ -37,6 +44,14 @@ export abstract class IndexIVF implements VectorIndex {
   nprobe = 1;
   protected centroidNorms: Float64Array;
   protected quantizerTrained = false;
+  /** Incremented whenever the coarse centroids change (caches derived from them compare it). */
+  protected centroidsVersion = 0;
+  // Search work space, reused across calls (grown on demand): coarse heaps / results, the per-query heap.
+  private coarseHeaps: ResultHeap[] = [];
+  private coarseIdBuf = new Float64Array(0);
+  private coarseListBuf = new Int32Array(0);
+  private coarseDisBuf = new Float64Array(0);
+  private queryHeap: ResultHeap | null = null;
 
   protected constructor(d: number, nlist: number, codeSize: number) {
     assertPositiveInt('d', d);
@@ -61,8 +76,13 @@ export abstract class IndexIVF implements VectorIndex {
     out: Float32Array,
     outOff: number,
   ): void;
-  /** Pushes (distance, id) of every vector of list l for query q[qo..qo+d) into heap. */
-  protected abstract scanList(q: Float32Array, qo: number, list: number, heap: ResultHeap): void;
+  /**
+   * Pushes (distance, id) of every vector of list l for query q[qo..qo+d) into heap; coarseDis is
+   * ||q - C_list||^2 as computed by the coarse search.
+   */
+  protected abstract scanList(q: Float32Array, qo: number, list: number, coarseDis: number, heap: ResultHeap): void;
+  /** Called once per query before its lists are scanned (per-query tables); nothing by default. */
+  protected beginQuery(_q: Float32Array, _qo: number, _nprobe: number): void {}
   /** Trains what comes after the coarse quantizer (residual PQ...). */
   protected abstract trainResidual(x: Float32Array, n: number, opts: IvfTrainOptions): void;
   /** The activation target q(x) (method.md section 2). */
@@ -81,6 +101,7 @@ export abstract class IndexIVF implements VectorIndex {
     this.centroids.set(c);
     normsSq(this.centroids, this.nlist, this.d, this.centroidNorms);
     this.quantizerTrained = true;
+    this.centroidsVersion++;
   }
 
   protected loadLists(lists: readonly ListParts[] | undefined): void {
@@ -126,14 +147,31 @@ export abstract class IndexIVF implements VectorIndex {
     for (let i = 0; i < n; i++) this.invlists.lists[lists[i]].appendOne(codes, i * cs, idArr[i]);
   }
 
-  /** Coarse search: the nprobe nearest lists of each query, nearest first (-1 if nlist < nprobe never happens). */
-  searchLists(q: Float32Array, n: number, nprobe: number): Int32Array {
-    const heaps = Array.from({ length: n }, () => new ResultHeap(nprobe));
+  /** Coarse search: the nprobe nearest lists of each query (n x nprobe), nearest first, with their distances. */
+  searchLists(qIn: Vectors, n: number, nprobe: number): CoarseResult {
+    if (!this.quantizerTrained) throw notTrained('IVF coarse quantizer');
+    assertPositiveInt('nprobe', nprobe);
+    const q = asF32('queries', qIn, n, this.d);
+    const lists = new Int32Array(n * nprobe);
+    const distances = new Float64Array(n * nprobe);
+    this.coarseSearch(q, n, nprobe, lists, distances);
+    return { lists, distances };
+  }
+
+  /** searchLists into caller-provided buffers (n x nprobe), through reused heaps. */
+  protected coarseSearch(q: Float32Array, n: number, nprobe: number, lists: Int32Array, dis: Float64Array): void {
+    let heaps = this.coarseHeaps;
+    if (heaps.length < n || (n > 0 && heaps[0].k !== nprobe)) {
+      const cnt = heaps.length > 0 && heaps[0].k === nprobe ? Math.max(n, heaps.length) : n;
+      heaps = Array.from({ length: cnt }, () => new ResultHeap(nprobe));
+      this.coarseHeaps = heaps;
+    }
+    for (let i = 0; i < n; i++) heaps[i].reset();
     knnIntoHeaps(q, n, this.centroids, this.nlist, this.d, heaps, undefined, this.centroidNorms);
-    const dis = new Float32Array(n * nprobe);
-    const ids = new Float64Array(n * nprobe);
+    if (this.coarseIdBuf.length < n * nprobe) this.coarseIdBuf = new Float64Array(n * nprobe);
+    const ids = this.coarseIdBuf;
     for (let i = 0; i < n; i++) heaps[i].writeSorted(dis, ids, i * nprobe);
-    return Int32Array.from(ids);
+    for (let i = 0; i < n * nprobe; i++) lists[i] = ids[i];
   }
 
   /** Progress units: queries. */
@@ -145,18 +183,33 @@ export abstract class IndexIVF implements VectorIndex {
     const q = asF32('queries', qIn, n, this.d);
     const distances = new Float32Array(n * k);
     const ids = new Float64Array(n * k);
-    const heap = new ResultHeap(k);
+    let heap = this.queryHeap;
+    if (heap === null || heap.k !== k) {
+      heap = new ResultHeap(k);
+      this.queryHeap = heap;
+    }
     const BLOCK = 64;
+    const need = Math.min(n, BLOCK) * nprobe;
+    if (this.coarseListBuf.length < need) {
+      this.coarseListBuf = new Int32Array(need);
+      this.coarseDisBuf = new Float64Array(need);
+    }
+    // Local references: a search started from onProgress may replace the instance's buffers.
+    const lists = this.coarseListBuf;
+    const coarseDis = this.coarseDisBuf;
+    const { d, invlists } = this;
     for (let i0 = 0; i0 < n; i0 += BLOCK) {
       throwIfAborted(opts.signal);
       const i1 = Math.min(n, i0 + BLOCK);
-      const probes = this.searchLists(q.subarray(i0 * this.d, i1 * this.d), i1 - i0, nprobe);
+      this.coarseSearch(q.subarray(i0 * d, i1 * d), i1 - i0, nprobe, lists, coarseDis);
       for (let i = i0; i < i1; i++) {
         heap.reset();
+        this.beginQuery(q, i * d, nprobe);
+        const po = (i - i0) * nprobe;
         for (let p = 0; p < nprobe; p++) {
-          const l = probes[(i - i0) * nprobe + p];
-          if (l < 0 || this.invlists.listSize(l) === 0) continue;
-          this.scanList(q, i * this.d, l, heap);
+          const l = lists[po + p];
+          if (l < 0 || invlists.listSize(l) === 0) continue;
+          this.scanList(q, i * d, l, coarseDis[po + p], heap);
         }
         heap.writeSorted(distances, ids, i * k);
       }

@@ -39,6 +39,7 @@ export class ProductQuantizer {
   private trained: boolean;
   /** Per sub-quantizer squared norms of the centroids (M x ksub), refreshed after training. */
   private norms: Float64Array;
+  private codebookVersion = 0;
 
   constructor(d: number, M: number, nbits = 8) {
     assertPositiveInt('d', d);
@@ -81,6 +82,11 @@ export class ProductQuantizer {
     return this.trained;
   }
 
+  /** Incremented whenever the codebook changes (train / setCentroids); caches derived from it compare it. */
+  get version(): number {
+    return this.codebookVersion;
+  }
+
   private refresh(): void {
     const { M, ksub, dsub } = this;
     for (let m = 0; m < M; m++) {
@@ -92,6 +98,7 @@ export class ProductQuantizer {
       );
     }
     this.trained = true;
+    this.codebookVersion++;
   }
 
   /** Centroids of sub-quantizer m (ksub x dsub view). */

@@ -74,19 +74,38 @@ export class ResultHeap {
     ids[j] = ti;
   }
 
-  /** Writes the k results ascending at outDis/outIds[offset..offset+k), filling missing slots with -1. */
-  writeSorted(outDis: Float32Array, outIds: Float64Array, offset: number): void {
+  /**
+   * Writes the k results ascending at outDis/outIds[offset..offset+k), filling missing slots with -1.
+   * Allocation-free: heapsorts the entries in place (ascending by (distance, id), the same total order as the
+   * admission rule, so the output equals a stable sort's), copies them out, then reverses them; a descending
+   * array is a valid max-heap, so the heap keeps its contents and stays usable.
+   */
+  writeSorted(outDis: Float32Array | Float64Array, outIds: Float64Array, offset: number): void {
     const n = this.size;
-    const order = new Array<number>(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    order.sort((a, b) => this.dis[a] - this.dis[b] || this.ids[a] - this.ids[b]);
+    const { dis, ids } = this;
+    // Heapsort: move the current maximum to the end, shrink, sift down.
+    for (let end = n - 1; end > 0; end--) {
+      this.swap(0, end);
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= end) break;
+        const r = l + 1;
+        const c = r < end && this.greater(r, l) ? r : l;
+        if (!this.greater(c, i)) break;
+        this.swap(i, c);
+        i = c;
+      }
+    }
     for (let r = 0; r < n; r++) {
-      outDis[offset + r] = this.dis[order[r]];
-      outIds[offset + r] = this.ids[order[r]];
+      outDis[offset + r] = dis[r];
+      outIds[offset + r] = ids[r];
     }
     for (let r = n; r < this.k; r++) {
       outDis[offset + r] = MISSING_DISTANCE;
       outIds[offset + r] = -1;
     }
+    // Ascending -> descending: a valid max-heap again.
+    for (let a = 0, b = n - 1; a < b; a++, b--) this.swap(a, b);
   }
 }
