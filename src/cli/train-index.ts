@@ -92,7 +92,7 @@ export async function runTrainIndex(options: TrainIndexOptions, signal?: AbortSi
           items.map((b) => b.image),
           { signal },
         );
-        items.forEach((b, k) => cache.set(b.key, f.slice(k * runtime.dim, (k + 1) * runtime.dim)));
+        for (const [k, b] of items.entries()) cache.set(b.key, f.slice(k * runtime.dim, (k + 1) * runtime.dim));
       };
       try {
         for (let i = 0; i < files.length; i++) {
@@ -119,9 +119,8 @@ export async function runTrainIndex(options: TrainIndexOptions, signal?: AbortSi
           } else {
             try {
               const img = await decodeImage(bytes ?? new Uint8Array(readFileSync(files[i])), { signal });
-              [img, ...(tiles > 0 ? gridTiles(img, options.grid) : [])].forEach((image, k) =>
-                batch.push({ image, key: keys[k] }),
-              );
+              const images = [img, ...(tiles > 0 ? gridTiles(img, options.grid) : [])];
+              for (const [k, image] of images.entries()) batch.push({ image, key: keys[k] });
               order.push(...keys);
             } catch (error) {
               if (isFindableError(error, 'ABORTED')) throw error;
@@ -139,7 +138,7 @@ export async function runTrainIndex(options: TrainIndexOptions, signal?: AbortSi
       }
       n = order.length;
       x = new Float32Array(n * runtime.dim);
-      order.forEach((key, i) => x.set(cache.get(key) as Float32Array, i * runtime.dim));
+      for (const [i, key] of order.entries()) x.set(cache.get(key) as Float32Array, i * runtime.dim);
       process.stderr.write(
         `${n} training vectors from ${files.length - failed} images (${cached} from the cache, ${failed} skipped)\n`,
       );

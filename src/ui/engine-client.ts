@@ -1,7 +1,8 @@
 import * as Comlink from 'comlink';
 import type { EngineApi } from '../../workers/engine.worker';
 
-/** The one compute worker of the page, started lazily on first use. */
+/** The one compute worker of the page, started lazily on first use and never terminated (sessions are
+ * expensive): jobs are cancelled by id instead. */
 let remote: Comlink.Remote<EngineApi> | null = null;
 
 export function engine(): Comlink.Remote<EngineApi> {
@@ -14,3 +15,15 @@ export function engine(): Comlink.Remote<EngineApi> {
   }
   return remote;
 }
+
+let counter = 0;
+/** A fresh job id for engine calls (cancel(id) aborts that job only). */
+export function jobId(prefix: string): string {
+  counter++;
+  return `${prefix}-${Date.now().toString(36)}-${counter}`;
+}
+
+/** Hooks for end-to-end tests (window.findableDebug): simulate a lost WebGPU device. */
+export const debugHooks = {
+  injectGpuFault: () => engine().injectGpuFault(),
+};

@@ -48,6 +48,6 @@ export async function extractFeatures(
 ): Promise<Float32Array> {
   const per = 3 * rt.size * rt.size;
   const inputs = new Float32Array(images.length * per);
-  images.forEach((img, i) => inputs.set(extractorInput(img, rt.size), i * per));
+  for (const [i, img] of images.entries()) inputs.set(extractorInput(img, rt.size), i * per);
   return extractFromInputs(rt, inputs, images.length, options);
 }

@@ -2,7 +2,6 @@
  * The codebook: the frozen index quantizer shipped to the browser (format: docs/codebook.md section 1),
  * its validation, and the activation target t = q(x) computed from it.
  */
-export { type ActivationTarget, activationTarget, activationTargets } from './activation-target.ts';
 export { decodeBase64, decodeFloat32Base64, encodeBase64, encodeFloat32Base64 } from './base64.ts';
 export { canonicalJson, codebookContentHash } from './content-hash.ts';
 export { codebookFromFaiss, type FromFaissOptions } from './from-faiss.ts';

@@ -61,7 +61,7 @@ export function readNpy(bytes: Uint8Array): Matrix {
 export function writeNpy(m: Matrix): Uint8Array {
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${m.rows}, ${m.cols}), }`;
   const total = 10 + header.length + 1;
-  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  header += `${' '.repeat((64 - (total % 64)) % 64)}\n`;
   const out = new Uint8Array(10 + header.length + m.data.length * 4);
   out.set(MAGIC, 0);
   out[6] = 1;

@@ -1,0 +1,109 @@
+/**
+ * onnxruntime-web sessions for one backend: the extractor and the activation step graph built from it
+ * (src/core/activation/step-graph.ts), created once and kept (sessions are expensive; releasing the last
+ * WebGPU session destroys the device). ORT's wasm binary is served by us (Vite emits it), never a CDN.
+ */
+
+import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import * as ort from 'onnxruntime-web/webgpu';
+import type { ActivationRuntime } from '../src/core/activation/runtime';
+import { buildStepGraph } from '../src/core/activation/step-graph';
+import { FindableError } from '../src/core/errors';
+import { loadModel, saveModel } from '../src/core/onnx/proto-io';
+import type { ComputeBackend } from '../src/core/runtime/backend-choice';
+import type { ExtractorManifest } from './assets';
+
+ort.env.wasm.wasmPaths = { wasm: new URL(ortWasmUrl, self.location.href).href };
+// We already are a worker; ORT's own proxy worker must stay off (WebGPU needs the sessions here).
+ort.env.wasm.proxy = false;
+// Threads were not faster on the small machines this was measured on, and one thread keeps memory low.
+ort.env.wasm.numThreads = 1;
+
+const GPU_STATE = ['delta_next', 'adam_m_next', 'adam_v_next'] as const;
+
+/** The step graph's bytes depend only on the extractor: build once per model. */
+let stepModelCache: { sha256: string; bytes: Uint8Array } | null = null;
+
+export function stepModelBytes(modelBytes: Uint8Array, sha256: string): Uint8Array {
+  if (stepModelCache?.sha256 !== sha256) {
+    stepModelCache = { sha256, bytes: saveModel(buildStepGraph(loadModel(modelBytes))) };
+  }
+  return stepModelCache.bytes;
+}
+
+export async function sha256Hex(bytes: Uint8Array | ArrayBuffer): Promise<string> {
+  const view = bytes instanceof ArrayBuffer ? bytes : (bytes.slice() as Uint8Array<ArrayBuffer>);
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', view));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export interface BackendRuntime extends ActivationRuntime {
+  backend: ComputeBackend;
+  release(): Promise<void>;
+}
+
+export async function createRuntime(
+  backend: ComputeBackend,
+  manifest: ExtractorManifest,
+  modelBytes: Uint8Array,
+  onPhase: (phase: 'creating' | 'warming-up' | 'ready') => void,
+  onDeviceLost?: (reason: string) => void,
+): Promise<BackendRuntime> {
+  const size = Number(manifest.input.shape[2]);
+  const dim = manifest.output.dim;
+  onPhase('creating');
+  const base: ort.InferenceSession.SessionOptions = {
+    executionProviders: [backend],
+    graphOptimizationLevel: 'all',
+  };
+  const stepBytes = stepModelBytes(modelBytes, manifest.sha256);
+  let featureSession: ort.InferenceSession;
+  let stepSession: ort.InferenceSession;
+  try {
+    featureSession = await ort.InferenceSession.create(modelBytes, base);
+    stepSession = await ort.InferenceSession.create(stepBytes, {
+      ...base,
+      ...(backend === 'webgpu'
+        ? { preferredOutputLocation: Object.fromEntries(GPU_STATE.map((k) => [k, 'gpu-buffer' as const])) }
+        : {}),
+    });
+  } catch (e) {
+    throw new FindableError(
+      'BACKEND_UNAVAILABLE',
+      `Could not start the ${backend} backend: ${e instanceof Error ? e.message : String(e)}`,
+      { backend },
+      { cause: e },
+    );
+  }
+  // Warm-up: one extractor run compiles the kernels (WebGPU shaders) before the first photo.
+  onPhase('warming-up');
+  const input = new ort.Tensor('float32', new Float32Array(3 * size * size), [1, 3, size, size]);
+  const out = await featureSession.run({ [featureSession.inputNames[0]]: input });
+  const feature = out[featureSession.outputNames[0]];
+  if (feature.dims[1] !== dim) {
+    throw new FindableError(
+      'MODEL_INVALID',
+      `The model makes ${feature.dims[1]}-d features, its manifest says ${dim}.`,
+    );
+  }
+  onPhase('ready');
+  if (backend === 'webgpu' && onDeviceLost) {
+    // A lost device (driver reset, GPU removed, out of memory) fails every later run: report it at once.
+    void Promise.resolve(ort.env.webgpu.device)
+      .then((device) => (device as { lost?: Promise<{ message?: string }> } | undefined)?.lost)
+      .then((info) => info && onDeviceLost(info.message || 'the GPU device was lost'))
+      .catch(() => undefined);
+  }
+  return {
+    backend,
+    ort,
+    featureSession,
+    stepSession,
+    size,
+    dim,
+    async release() {
+      await stepSession.release().catch(() => undefined);
+      await featureSession.release().catch(() => undefined);
+    },
+  };
+}
