@@ -42,7 +42,14 @@ export interface ActivateSummary {
   cancelled: boolean;
 }
 
-function reportLine(file: string, output: string, r: ActivationResult, listId: number | null, ms: number) {
+/** One report.jsonl line; listId + code are exactly what POST /api/images takes. */
+function reportLine(
+  file: string,
+  output: string,
+  r: ActivationResult,
+  split: { listId: number | null; code: Uint8Array },
+  ms: number,
+) {
   return {
     file,
     output,
@@ -53,8 +60,8 @@ function reportLine(file: string, output: string, r: ActivationResult, listId: n
     psnr: Number(r.psnr.toFixed(3)),
     ssim: r.ssim === null ? null : Number(r.ssim.toFixed(5)),
     linf: r.linf,
-    listId,
-    code: encodeBase64(r.code),
+    listId: split.listId,
+    code: encodeBase64(split.code),
     gain: r.gain,
     steps: r.steps.length,
     finalCosine: r.steps.at(-1)?.cosine ?? null,
@@ -128,7 +135,7 @@ export async function runActivate(
         });
         writeFileSync(output, encoded);
         summary.activated++;
-        write(reportLine(file, output, result, splitCode(result.code).listId, performance.now() - started));
+        write(reportLine(file, output, result, splitCode(result.code), performance.now() - started));
         progress.log(
           `activated ${shown} -> ${names[i]}  PSNR ${result.psnr.toFixed(1)} dB, SSIM ${result.ssim?.toFixed(4)}, ` +
             `distance to target ${result.gain.before.toFixed(4)} -> ${result.gain.after.toFixed(4)}`,
