@@ -131,6 +131,22 @@ export function buildProgram(): Command {
       });
     });
 
+  program
+    .command('export-index')
+    .description('Write the live index (every registration, under the served codebook) as a faiss index file.')
+    .requiredOption('-o, --out <file>', 'faiss index file to write')
+    .option('--data <dir>', 'data directory of the server', 'data')
+    .option('--codebook <file>', 'the codebook the server serves', join(repoRoot, 'public', 'codebook.json'))
+    .action(async (opts: { out: string; data: string; codebook: string }) => {
+      const { exportLiveIndex } = await import('../server/export-index');
+      const report = await exportLiveIndex({ dataDir: opts.data, codebookPath: opts.codebook, out: opts.out });
+      console.log(
+        `Wrote ${opts.out}: ${report.indexed} registrations` +
+          (report.skipped ? ` (${report.skipped} made with another codebook and not re-encodable were left out)` : '') +
+          '. Read it with faiss.read_index().',
+      );
+    });
+
   registerPhotoCommands(program);
   return program;
 }

@@ -149,6 +149,11 @@ export class QuantizerLiveIndex implements LiveIndex {
     return this.index.remove([id]) > 0;
   }
 
+  /** The underlying index (read-only use: export to a faiss file). */
+  get vectorIndex(): VectorIndex {
+    return this.index;
+  }
+
   search(query: Float32Array, k: number, nprobe: number): Match[] {
     const result: SearchResult = this.index.search(query, 1, k, { nprobe });
     const matches: Match[] = [];
