@@ -37,13 +37,21 @@ export interface AppOptions {
   extractorManifestPath?: string;
   /** Overrides of the default limits (body sizes, timeouts, rate limits). */
   limits?: Partial<ServerLimits>;
-  /** Squared-L2 distance at or below which a search result is reported as a copy (default 0.5). */
+  /** Squared-L2 distance at or below which a search result is reported as a copy (DEFAULT_MATCH_THRESHOLD). */
   matchThreshold?: number;
   /** nprobe for searches that do not ask (default 1, the paper's setting). */
   defaultNprobe?: number;
   /** Trust X-Forwarded-For for client IPs (only behind a proxy you control). Default false. */
   trustProxy?: boolean;
 }
+
+/**
+ * Squared L2 distance (unit-norm 512-d features; = 2 - 2 cos) at or below which a search result is a copy.
+ * Calibrated on the corpus by src/server/copies.e2e.test.ts (docs/server.md): the nearest of 100
+ * distractors lies at 0.97, every JPEG-50 copy of an activated photo at <= 0.82; 0.85 keeps a 0.12 margin
+ * below the closest unrelated image. Recalibrate whenever the extractor or codebook changes.
+ */
+export const DEFAULT_MATCH_THRESHOLD = 0.85;
 
 /** Builds the Findable server: the built app as static files, and the JSON API under /api. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -128,7 +136,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     extractor,
     limits,
     limiters,
-    matchThreshold: options.matchThreshold ?? 0.5,
+    matchThreshold: options.matchThreshold ?? DEFAULT_MATCH_THRESHOLD,
     defaultNprobe: options.defaultNprobe ?? 1,
   };
   await app.register(imageRoutes, ctx);
