@@ -13,7 +13,8 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { RgbImage } from '../../src/core/image/types.ts';
 import { FEATURE_DIM } from './convert-mobilenet.ts';
 import { FeatureExtractor, type PooledFeatures } from './features.ts';
@@ -21,7 +22,9 @@ import { applyHead, fitPca, headFromPca, l2Rows, OUT_DIM, scaleRowsL2, whitenSca
 import { applyTransform, decodeRgb, listJpegs, photoTiles, TILES_PER_PHOTO, TRANSFORMS } from './images.ts';
 import { readNsfwjsModel } from './nsfwjs-reader.ts';
 
-const CORPUS = process.env.FINDABLE_CORPUS ?? '/work/shared/corpus';
+// ../shared/corpus next to the repository, as in scripts/build-models.ts.
+const CORPUS =
+  process.env.FINDABLE_CORPUS ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/corpus');
 const CACHE = '.cache/models';
 const OUT = 'scripts/models/head-selection.json';
 const VARIANTS = 1 + TRANSFORMS.length; // original + transforms

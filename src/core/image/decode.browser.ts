@@ -9,6 +9,7 @@
  */
 import { FindableError, throwIfAborted } from '../errors';
 import {
+  abortable,
   checkPixelLimit,
   type DecodedImage,
   type DecodeOptions,
@@ -29,41 +30,6 @@ function toBlob(bytes: Uint8Array, type: string): Blob {
   return new Blob([view], { type });
 }
 
-/** Like abortable(), but closes a bitmap that arrives after the caller gave up on it. */
-function bitmapOrAbort(promise: Promise<ImageBitmap>, signal: AbortSignal | undefined): Promise<ImageBitmap> {
-  if (!signal) return promise;
-  return new Promise<ImageBitmap>((resolve, reject) => {
-    let settled = false;
-    const onAbort = () => {
-      if (settled) return;
-      settled = true;
-      try {
-        throwIfAborted(signal);
-      } catch (e) {
-        reject(e);
-      }
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (bitmap) => {
-        signal.removeEventListener('abort', onAbort);
-        if (settled) bitmap.close();
-        else {
-          settled = true;
-          resolve(bitmap);
-        }
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        if (!settled) {
-          settled = true;
-          reject(e);
-        }
-      },
-    );
-  });
-}
-
 export class BrowserImageDecoder implements ImageDecoder {
   async decode(bytes: Uint8Array, options?: DecodeOptions): Promise<DecodedImage> {
     const header = precheckImage(bytes, options);
@@ -78,13 +44,14 @@ export class BrowserImageDecoder implements ImageDecoder {
     }
     let bitmap: ImageBitmap;
     try {
-      bitmap = await bitmapOrAbort(
+      bitmap = await abortable(
         createImageBitmap(toBlob(bytes, header.mimeType), {
           imageOrientation: 'from-image',
           colorSpaceConversion: 'default',
           premultiplyAlpha: 'none',
         }),
         signal,
+        (late) => late.close(),
       );
     } catch (e) {
       throwIfAborted(signal);

@@ -533,12 +533,22 @@ export function flattenRgbaOnto(
   return { data: out, alphaFlattened };
 }
 
-/** Rejects with ABORTED as soon as the signal fires; otherwise settles like `promise`. */
-export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+/**
+ * Rejects with ABORTED as soon as the signal fires; otherwise settles like `promise`. A value that arrives
+ * after the caller gave up is passed to `discard` (e.g. to close an ImageBitmap) instead of leaking.
+ */
+export function abortable<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  discard?: (late: T) => void,
+): Promise<T> {
   if (!signal) return promise;
   throwIfAborted(signal);
   return new Promise<T>((resolve, reject) => {
+    let settled = false;
     const onAbort = () => {
+      if (settled) return;
+      settled = true;
       try {
         throwIfAborted(signal);
       } catch (e) {
@@ -549,11 +559,18 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefine
     promise.then(
       (v) => {
         signal.removeEventListener('abort', onAbort);
-        resolve(v);
+        if (settled) discard?.(v);
+        else {
+          settled = true;
+          resolve(v);
+        }
       },
       (e) => {
         signal.removeEventListener('abort', onAbort);
-        reject(e);
+        if (!settled) {
+          settled = true;
+          reject(e);
+        }
       },
     );
   });
