@@ -35,7 +35,13 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/chromium.ts';
 import { activatePhoto } from '../../src/core/activation/engine.ts';
 import { readExtractor } from '../../src/core/activation/runtime.node.ts';
 import type { ActivationRuntime } from '../../src/core/activation/runtime.ts';
-import { buildStepGraph, CHANNEL_SCALE, extractorIo, STEP_FETCH } from '../../src/core/activation/step-graph.ts';
+import {
+  buildStepGraph,
+  CHANNEL_SCALE,
+  extractorIo,
+  STEP_FETCH,
+  STEP_INPUTS,
+} from '../../src/core/activation/step-graph.ts';
 import { parseCodebook } from '../../src/core/codebook/parse.ts';
 import { indexFromCodebook } from '../../src/core/codebook/to-index.ts';
 import { resizeMatrices, resizeRgb } from '../../src/core/image/resize.ts';
@@ -160,17 +166,8 @@ function stepFeeds(w: number, h: number, size: number, dim: number): Record<stri
   };
 }
 
-const FORWARD_INPUTS = [
-  'delta',
-  'x_orig',
-  'jnd',
-  'resize_rows',
-  'resize_cols',
-  'target',
-  'alpha',
-  'lambda_f',
-  'lambda_i',
-];
+/** The forward-only graph reads every step input except the optimiser's state and settings. */
+const FORWARD_INPUTS: string[] = STEP_INPUTS.filter((k) => !['adam_m', 'adam_v', 'step', 'lr'].includes(k));
 
 // ---------------------------------------------------------------------------------------------------------
 // Child process (onnxruntime-node)

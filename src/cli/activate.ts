@@ -7,7 +7,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join, relative } from 'node:path';
 import { type ActivationResult, activatePhoto } from '../core/activation/engine.ts';
 import { loadNodeRuntime } from '../core/activation/runtime.node.ts';
-import { type ActivationSettings, PRESETS, type PresetName, resolveSettings } from '../core/activation/settings.ts';
+import { type ActivationSettings, type PresetName, settingsFromOptions } from '../core/activation/settings.ts';
 import { encodeBase64 } from '../core/codebook/base64.ts';
 import { messageFor } from '../core/error-messages.ts';
 import { FindableError, isFindableError } from '../core/errors.ts';
@@ -76,19 +76,7 @@ export async function runActivate(
   options: ActivateCommandOptions,
   signal?: AbortSignal,
 ): Promise<ActivateSummary> {
-  const settings: ActivationSettings = resolveSettings({
-    ...PRESETS[options.preset],
-    ...Object.fromEntries(
-      Object.entries({
-        steps: options.steps,
-        lr: options.lr,
-        alpha: options.alpha,
-        lambdaI: options.lambdaI,
-        maxWorkingSide: options.maxSide,
-        seed: options.seed,
-      }).filter(([, v]) => v !== undefined),
-    ),
-  });
+  const settings: ActivationSettings = settingsFromOptions(options);
   const files = collectImageFiles(inputs);
   if (files.length === 0) throw new FindableError('IO', `No image files found in ${inputs.join(', ')}.`);
   mkdirSync(options.out, { recursive: true });

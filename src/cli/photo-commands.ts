@@ -1,7 +1,7 @@
 /** The photo-bank commands: activate, train-index, eval. Heavy modules load only when a command runs. */
 import { writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { PRESETS, type PresetName } from '../core/activation/settings.ts';
+import { PRESETS, type PresetName, settingsFromOptions } from '../core/activation/settings.ts';
 import { FindableError } from '../core/errors.ts';
 import { TRANSFORM_NAMES, type TransformName } from '../core/eval/transforms.node.ts';
 
@@ -112,16 +112,8 @@ export function registerPhotoCommands(program: Command): void {
     const { runEvaluation, reportMarkdown } = await import('../core/eval/protocol.node.ts');
     const { cpus } = await import('node:os');
     const runtime = await loadNodeRuntime({});
-    const settings = { ...PRESETS[opts.preset as PresetName] };
-    for (const [k, v] of Object.entries({
-      steps: opts.steps,
-      lr: opts.lr,
-      alpha: opts.alpha,
-      lambdaI: opts.lambdaI,
-      maxWorkingSide: opts.maxSide,
-    })) {
-      if (v !== undefined) Object.assign(settings, { [k]: v });
-    }
+    // --seed drives the split and the transformations; the activation's own seed stays the preset's.
+    const settings = settingsFromOptions({ ...opts, preset: opts.preset as PresetName, seed: undefined });
     try {
       const report = await runEvaluation(runtime, {
         refsDir: opts.refs,

@@ -12,6 +12,7 @@ import { FindableError, isFindableError, throwIfAborted } from '../core/errors.t
 import { FeatureCache } from '../core/eval/feature-cache.node.ts';
 import { indexToFaiss } from '../core/faiss/from-quantizer.ts';
 import { writeFaissIndex } from '../core/faiss/write-index.ts';
+import { gridTiles } from '../core/image/crop.ts';
 import { decodeImage } from '../core/image/decode.node.ts';
 import { readImageHeader } from '../core/image/decode.ts';
 import type { RgbImage } from '../core/image/types.ts';
@@ -35,25 +36,6 @@ export interface TrainIndexOptions {
   threads?: number;
   /** Feature cache folder shared with `findable eval` (default .cache/findable). */
   cache?: string;
-}
-
-/** The grid x grid tiles of an image (grid 1: none). */
-export function gridTiles(img: RgbImage, grid: number): RgbImage[] {
-  if (grid <= 1) return [];
-  const tw = Math.floor(img.width / grid);
-  const th = Math.floor(img.height / grid);
-  const tiles: RgbImage[] = [];
-  for (let gy = 0; gy < grid; gy++) {
-    for (let gx = 0; gx < grid; gx++) {
-      const data = new Uint8Array(tw * th * 3);
-      for (let y = 0; y < th; y++) {
-        const from = ((gy * th + y) * img.width + gx * tw) * 3;
-        data.set(img.data.subarray(from, from + tw * 3), y * tw * 3);
-      }
-      tiles.push({ width: tw, height: th, data });
-    }
-  }
-  return tiles;
 }
 
 export async function runTrainIndex(options: TrainIndexOptions, signal?: AbortSignal): Promise<VectorIndex> {

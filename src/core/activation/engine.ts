@@ -8,9 +8,9 @@ import { FindableError, throwIfAborted } from '../errors.ts';
 import { computeJnd } from '../image/jnd.ts';
 import { linf } from '../image/linf.ts';
 import { psnr } from '../image/psnr.ts';
-import { resizeMatrices, resizeRgb, resizeRgbToUnit } from '../image/resize.ts';
+import { resizeMatrices, resizeRgbToUnit } from '../image/resize.ts';
 import { ssim } from '../image/ssim.ts';
-import { toImagenet } from '../image/tensor.ts';
+import { rgbToImagenet, toImagenet, unitToRgb } from '../image/tensor.ts';
 import type { FloatImage, RgbImage } from '../image/types.ts';
 import { IMAGENET_STD } from '../image/types.ts';
 import { Mt19937 } from '../index/rng.ts';
@@ -156,8 +156,11 @@ export async function activatePhoto(
   // 2. Working resolution, JND map, resize matrices to the extractor's input.
   onProgress?.({ stage: 'prepare' });
   const { width: w, height: h } = workingSize(photo.width, photo.height, settings.maxWorkingSide);
-  const workingRgb = w === photo.width && h === photo.height ? photo : resizeRgb(photo, w, h);
-  const xOrig = toImagenet(resizeRgbToUnit(photo, w, h));
+  // One pass over the full-resolution photo: the float working image gives both x_orig and the 8-bit
+  // working image the JND map is computed on.
+  const working = w === photo.width && h === photo.height ? null : resizeRgbToUnit(photo, w, h);
+  const workingRgb = working ? unitToRgb(working) : photo;
+  const xOrig = working ? toImagenet(working) : rgbToImagenet(photo);
   const jnd = computeJnd(workingRgb).data;
   const { rows, cols } = resizeMatrices(h, w, rt.size, rt.size);
   const T = rt.ort.Tensor;

@@ -76,3 +76,30 @@ export function resolveSettings(partial: Partial<ActivationSettings> = {}): Acti
   }
   return s;
 }
+
+/** The command-line spelling of the settings (findable activate / eval). */
+export interface SettingsOptions {
+  preset: PresetName;
+  steps?: number;
+  lr?: number;
+  alpha?: number;
+  lambdaI?: number;
+  maxSide?: number;
+  seed?: number;
+}
+
+/** A preset with the options that were given laid over it, validated. */
+export function settingsFromOptions(o: SettingsOptions): ActivationSettings {
+  const given = {
+    steps: o.steps,
+    lr: o.lr,
+    alpha: o.alpha,
+    lambdaI: o.lambdaI,
+    maxWorkingSide: o.maxSide,
+    seed: o.seed,
+  };
+  return resolveSettings({
+    ...PRESETS[o.preset],
+    ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
+  });
+}

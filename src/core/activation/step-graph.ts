@@ -63,16 +63,7 @@ export const STEP_OUTPUTS = [
 ] as const;
 
 /** The outputs a step loop fetches: the next state and the numbers it reports (not the gradient). */
-export const STEP_FETCH: readonly StepOutputName[] = [
-  'delta_next',
-  'adam_m_next',
-  'adam_v_next',
-  'loss',
-  'feature_loss',
-  'image_loss',
-  'cosine',
-  'unit_mse',
-];
+export const STEP_FETCH: readonly StepOutputName[] = STEP_OUTPUTS.filter((o) => o !== 'grad');
 
 export type StepInputName = (typeof STEP_INPUTS)[number];
 export type StepOutputName = (typeof STEP_OUTPUTS)[number];

@@ -17,6 +17,7 @@ import { extractFeatures } from '../activation/extract.ts';
 import type { ActivationRuntime } from '../activation/runtime.ts';
 import type { ActivationSettings } from '../activation/settings.ts';
 import { FindableError, throwIfAborted } from '../errors.ts';
+import { gridTiles } from '../image/crop.ts';
 import { decodeImage } from '../image/decode.node.ts';
 import { resizeRgb } from '../image/resize.ts';
 import type { RgbImage } from '../image/types.ts';
@@ -86,15 +87,6 @@ function shuffled<T>(items: T[], seed: number): T[] {
   return a;
 }
 
-function crop(img: RgbImage, left: number, top: number, width: number, height: number): RgbImage {
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    const from = ((top + y) * img.width + left) * 3;
-    data.set(img.data.subarray(from, from + width * 3), y * width * 3);
-  }
-  return { width, height, data };
-}
-
 export interface Tile {
   photo: string;
   index: number;
@@ -108,12 +100,7 @@ export async function photoTiles(file: string, tileSide: number): Promise<Tile[]
   const w = Math.round(photo.width * scale);
   const h = Math.round(photo.height * scale);
   const small = scale < 1 ? resizeRgb(photo, w, h) : photo;
-  const tw = Math.floor(w / 2);
-  const th = Math.floor(h / 2);
-  const tiles: Tile[] = [];
-  for (let k = 0; k < 4; k++)
-    tiles.push({ photo: basename(file), index: k, image: crop(small, (k % 2) * tw, (k >> 1) * th, tw, th) });
-  return tiles;
+  return gridTiles(small, 2).map((image, index) => ({ photo: basename(file), index, image }));
 }
 
 async function fileFeatures(
