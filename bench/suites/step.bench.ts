@@ -10,14 +10,15 @@
  *     - step-<side>: one step-graph run (forward + gradient + Adam). This child reads its peak RSS with the
  *       step session alone, then adds a forward session and alternates forward and step runs: both timings
  *       (and so the ratio) come from those alternating runs, robust to load drift on a shared machine;
- *     - activate-1024: one full activatePhoto (10 steps, plus extract / JND / compose / measure) of a corpus
- *       photo resized to 1024x768 (target <= 3000 ms, issue 5).
+ *     - activate: one full activatePhoto (10 steps, plus extract / JND / compose / measure) of a corpus
+ *       photo resized to 1024x768 with the default settings (target <= 3000 ms, issue 5); in full mode also
+ *       optimised at working resolution 1024, and an 8000x6000 (48 MP) photo for its peak RSS.
  *   Chromium (Debian's /usr/bin/chromium, headless, Playwright) with onnxruntime-web's wasm backend, ONE
  *   thread: the bench page (e2e/harness/ort-page.ts) is not cross-origin isolated, so no SharedArrayBuffer
  *   and no wasm threads. Same forward / step graphs and feeds; ms per run, performance.memory (JS heap) and
  *   the renderer process's peak RSS (VmHWM, which includes the wasm heap).
  *
- * Quick mode (FINDABLE_BENCH_QUICK=1): 512 only, fewer repetitions, the activation at 512x384.
+ * Quick mode (FINDABLE_BENCH_QUICK=1): 512 only, fewer repetitions, only the default-settings activation.
  * The extractor is public/models/extractor.onnx (sha256 checked against its manifest); for development
  * before it exists, FINDABLE_BENCH_EXTRACTOR=path/to/extractor.onnx uses another [N,3,S,S] -> [N,D] model.
  * The quantizer is public/codebook.json when it exists, else an IVF64,PQ8x8 trained on random unit vectors
@@ -36,21 +37,20 @@ import { activatePhoto } from '../../src/core/activation/engine.ts';
 import { readExtractor } from '../../src/core/activation/runtime.node.ts';
 import type { ActivationRuntime } from '../../src/core/activation/runtime.ts';
 import {
+  buildForwardGraph,
   buildStepGraph,
-  CHANNEL_SCALE,
   extractorIo,
+  FORWARD_INPUTS,
   STEP_FETCH,
-  STEP_INPUTS,
 } from '../../src/core/activation/step-graph.ts';
+import { plainViews } from '../../src/core/activation/views.ts';
 import { parseCodebook } from '../../src/core/codebook/parse.ts';
 import { indexFromCodebook } from '../../src/core/codebook/to-index.ts';
-import { resizeMatrices, resizeRgb } from '../../src/core/image/resize.ts';
-import { IMAGENET_MEAN, IMAGENET_STD, type RgbImage } from '../../src/core/image/types.ts';
+import { resizeRgb } from '../../src/core/image/resize.ts';
+import type { RgbImage } from '../../src/core/image/types.ts';
 import { indexFactory } from '../../src/core/index/index.ts';
 import type { IvfTrainOptions } from '../../src/core/index/index-ivf.ts';
 import { Mt19937 } from '../../src/core/index/rng.ts';
-import { GraphBuilder } from '../../src/core/onnx/builder.ts';
-import type { Dim, Model } from '../../src/core/onnx/model.ts';
 import { loadModel, saveModel } from '../../src/core/onnx/proto-io.ts';
 import { measure, summarize, type Timing } from '../measure.ts';
 import type { BenchContext, BenchRecord, BenchSuite } from '../suite.ts';
@@ -86,54 +86,6 @@ function extractorSource(): ExtractorSource | undefined {
   return { bytes, label, sha256 };
 }
 
-/**
- * The step graph's forward part alone: the same perturbation, un-normalisation, resize MatMuls, extractor and
- * loss as step-graph.ts, without the gradient and Adam nodes. Inputs are a subset of STEP_INPUTS.
- */
-export function buildForwardGraph(extractor: Model): Model {
-  const io = extractorIo(extractor);
-  const g = GraphBuilder.fromModel(extractor);
-  g.clearOutputs();
-  g.inputs.splice(
-    g.inputs.findIndex((v) => v.name === io.input),
-    1,
-  );
-  const image: Dim[] = [1, 3, 'H', 'W'];
-  const delta = g.input('delta', 'float32', image);
-  const xOrig = g.input('x_orig', 'float32', image);
-  const jnd = g.input('jnd', 'float32', [1, 1, 'H', 'W']);
-  const rows = g.input('resize_rows', 'float32', [io.size, 'H']);
-  const cols = g.input('resize_cols', 'float32', [io.size, 'W']);
-  const target = g.input('target', 'float32', [1, io.dim]);
-  const alpha = g.input('alpha', 'float32', [1]);
-  const lambdaF = g.input('lambda_f', 'float32', [1]);
-  const lambdaI = g.input('lambda_i', 'float32', [1]);
-  const c = (x: number | number[], dims?: number[]) => g.constFloat(x, dims);
-  const n = (op: string, inputs: string[], attrs?: Record<string, number | number[]>) => g.node(op, inputs, attrs);
-  const scale = n('Mul', [alpha, c([...CHANNEL_SCALE], [1, 3, 1, 1])]);
-  const pert = n('Mul', [n('Mul', [n('Tanh', [delta]), jnd]), scale]);
-  const img = n('Add', [xOrig, pert]);
-  const unit = n('Add', [n('Mul', [img, c([...IMAGENET_STD], [1, 3, 1, 1])]), c([...IMAGENET_MEAN], [1, 3, 1, 1])]);
-  const resized = n('MatMul', [n('MatMul', [rows, unit]), n('Transpose', [cols], { perm: [1, 0] })]);
-  for (const node of g.nodes) {
-    node.inputs.forEach((name, i) => {
-      if (name === io.input) node.inputs[i] = resized;
-    });
-  }
-  const axes1 = g.constInt64([1]);
-  const dot = g.node('ReduceSum', [n('Mul', [io.output, target]), axes1], { keepdims: 0 });
-  const norms = n('Mul', [
-    n('ReduceL2', [io.output], { axes: [1], keepdims: 0 }),
-    n('ReduceL2', [target], { axes: [1], keepdims: 0 }),
-  ]);
-  const cosine = n('Div', [dot, n('Add', [norms, c(1e-12)])]);
-  const imageLoss = g.node('ReduceMean', [n('Mul', [pert, pert])], { keepdims: 0 });
-  const loss = n('Add', [n('Mul', [lambdaF, n('Sub', [c(1, [1]), cosine])]), n('Mul', [lambdaI, imageLoss])]);
-  g.output(loss, { name: 'loss' });
-  g.output(cosine, { name: 'cosine' });
-  return g.build();
-}
-
 interface PackedFeed {
   dims: number[];
   data: Float32Array;
@@ -145,7 +97,7 @@ function stepFeeds(w: number, h: number, size: number, dim: number): Record<stri
   const hw = w * h;
   const img = [1, 3, h, w];
   const fill = (n: number, f: () => number) => Float32Array.from({ length: n }, f);
-  const { rows, cols } = resizeMatrices(h, w, size, size);
+  const views = plainViews(h, w, size);
   const target = fill(dim, () => rng.randn());
   const norm = Math.hypot(...target);
   for (let i = 0; i < dim; i++) target[i] /= norm;
@@ -157,8 +109,11 @@ function stepFeeds(w: number, h: number, size: number, dim: number): Record<stri
     lr: { dims: [1], data: Float32Array.of(1) },
     x_orig: { dims: img, data: fill(3 * hw, () => 2 * rng.randFloat() - 1) },
     jnd: { dims: [1, 1, h, w], data: fill(hw, () => 0.02 * rng.randFloat()) },
-    resize_rows: { dims: [size, h], data: rows },
-    resize_cols: { dims: [size, w], data: cols },
+    resize_rows: { dims: [views.count, size, h], data: views.rows },
+    resize_cols: { dims: [views.count, size, w], data: views.cols },
+    view_color: { dims: [views.count, 3, 3], data: views.color },
+    view_mean: { dims: [views.count, 3, 3], data: views.mean },
+    view_weight: { dims: [views.count], data: views.weight },
     target: { dims: [1, dim], data: target },
     alpha: { dims: [1], data: Float32Array.of(3) },
     lambda_f: { dims: [1], data: Float32Array.of(1) },
@@ -166,15 +121,22 @@ function stepFeeds(w: number, h: number, size: number, dim: number): Record<stri
   };
 }
 
-/** The forward-only graph reads every step input except the optimiser's state and settings. */
-const FORWARD_INPUTS: string[] = STEP_INPUTS.filter((k) => !['adam_m', 'adam_v', 'step', 'lr'].includes(k));
-
 // ---------------------------------------------------------------------------------------------------------
 // Child process (onnxruntime-node)
 
 type ChildConfig =
   | { kind: 'forward224' | 'forward' | 'step'; side: number; quick: boolean }
-  | { kind: 'activate'; side: number; quick: boolean; corpusDir: string };
+  | {
+      kind: 'activate';
+      /** Photo size; the working resolution is the default settings' (long side 512) unless `workingSide`. */
+      photo: { w: number; h: number };
+      workingSide?: number;
+      /** Repetitions: one (no warm-up) for the very large photo. */
+      once?: boolean;
+      side: number;
+      quick: boolean;
+      corpusDir: string;
+    };
 
 interface ChildResult {
   timing: Timing;
@@ -277,7 +239,8 @@ async function runChild(cfg: ChildConfig): Promise<ChildResult> {
     const { decodeImage } = await import('../../src/core/image/decode.node.ts');
     const photoPath = pickPhoto(cfg.corpusDir);
     const decoded = await decodeImage(new Uint8Array(readFileSync(photoPath)));
-    const photo = resizeRgb(centreCrop(decoded, w / h), w, h);
+    const { w: pw, h: ph } = cfg.photo;
+    const photo = resizeRgb(centreCrop(decoded, pw / ph), pw, ph);
     const quantizer = benchQuantizer(io.dim);
     const stepBytes = saveModel(buildStepGraph(extractor));
     const baselineRssMiB = maxRssMiB();
@@ -288,14 +251,15 @@ async function runChild(cfg: ChildConfig): Promise<ChildResult> {
     let gain = '';
     const timing = await measure(
       async () => {
-        const r = await activatePhoto(rt, photo, quantizer, { maxWorkingSide: cfg.side }, { skipSsim: false });
+        const settings = cfg.workingSide ? { maxWorkingSide: cfg.workingSide } : {};
+        const r = await activatePhoto(rt, photo, quantizer, settings, { skipSsim: false });
         for (const [k, v] of Object.entries(r.timings)) (stages[k] ??= []).push(v);
-        gain = `${r.gain.cosineBefore.toFixed(3)} -> ${r.gain.cosineAfter.toFixed(3)}, PSNR ${r.psnr.toFixed(1)} dB`;
+        gain = `${r.gain.cosineBefore.toFixed(3)} -> ${r.gain.cosineAfter.toFixed(3)}, PSNR ${r.psnr.toFixed(1)} dB, SSIM ${r.ssim?.toFixed(4)}, working ${r.working.width}x${r.working.height}`;
       },
-      repetitions(cfg.quick, true),
+      cfg.once ? { warmup: 0, minIterations: 1, maxIterations: 1, minTimeMs: 0 } : repetitions(cfg.quick, true),
     );
     const params: Record<string, string | number | boolean> = {
-      photo: `${photoPath.split('/').pop()} centre-cropped to 4:3 and resized to ${w}x${h}`,
+      photo: `${photoPath.split('/').pop()} centre-cropped to 4:3 and resized to ${pw}x${ph}`,
       quantizer: quantizer.label,
       'cosine to target': gain,
     };
@@ -526,7 +490,7 @@ async function runChromium(src: ExtractorSource, sides: number[], quick: boolean
         for (const graph of ['forward', 'step']) await sessions[graph].release();
         return { runs, crossOriginIsolated: self.crossOriginIsolated, userAgent: navigator.userAgent };
       },
-      { sides, feedIndex, reps, fetchNames: [...STEP_FETCH], forwardInputs: FORWARD_INPUTS },
+      { sides, feedIndex, reps, fetchNames: [...STEP_FETCH], forwardInputs: [...FORWARD_INPUTS] as string[] },
     );
     const out: BrowserResult = {
       runs: {},
@@ -627,18 +591,41 @@ export const suite: BenchSuite = {
       );
     }
 
-    const actSide = ctx.quick ? 512 : 1024;
-    const act = await child({ kind: 'activate', side: actSide, quick: ctx.quick, corpusDir: ctx.corpusDir });
-    const full = actSide === 1024;
+    // The issue's case: a 1024x768 photo with the default settings (optimised at long side 512), and the
+    // same photo optimised at full 1024 resolution for comparison (full mode).
+    const base = { kind: 'activate', quick: ctx.quick, corpusDir: ctx.corpusDir } as const;
+    const act = await child({ ...base, side: 1024, photo: SIZES[1024] });
     records.push({
       suite: SUITE,
-      name: `node activatePhoto ${SIZES[actSide].w}x${SIZES[actSide].h}, 10 steps`,
+      name: 'node activatePhoto 1024x768, 10 steps, default settings',
       value: act.timing.medianMs,
       unit: 'ms',
       timing: act.timing,
       params: { ...nodeParams, ...act.params, 'peak RSS MiB': round(act.peakRssMiB) },
-      ...(full ? { target: `<= ${ACTIVATE_TARGET_MS} ms`, met: act.timing.medianMs <= ACTIVATE_TARGET_MS } : {}),
+      target: `<= ${ACTIVATE_TARGET_MS} ms`,
+      met: act.timing.medianMs <= ACTIVATE_TARGET_MS,
     });
+    if (!ctx.quick) {
+      const at1024 = await child({ ...base, side: 1024, photo: SIZES[1024], workingSide: 1024 });
+      records.push({
+        suite: SUITE,
+        name: 'node activatePhoto 1024x768, 10 steps, working resolution 1024',
+        value: at1024.timing.medianMs,
+        unit: 'ms',
+        timing: at1024.timing,
+        params: { ...nodeParams, ...at1024.params, 'peak RSS MiB': round(at1024.peakRssMiB) },
+      });
+      // Issue 5: a 48-megapixel photo activates with bounded memory. Peak RSS of the whole process, which
+      // holds the 8000x6000 source and result (2 x 144 MB of RGB) besides the sessions.
+      const big = await child({ ...base, side: 1024, photo: { w: 8000, h: 6000 }, once: true });
+      records.push({
+        suite: SUITE,
+        name: 'node activatePhoto 8000x6000 (48 MP) peak RSS',
+        value: big.peakRssMiB,
+        unit: 'MiB',
+        params: { ...nodeParams, ...big.params, 'time ms': round(big.timing.medianMs) },
+      });
+    }
 
     ctx.log(`chromium wasm ${sides.join(', ')}`);
     try {

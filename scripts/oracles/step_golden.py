@@ -6,6 +6,8 @@ Writes src/core/activation/__fixtures__/step_cnn.onnx (a small CNN extractor def
 input [1,3,16,16] in [0,1], output a unit-norm 12-d feature) and step_golden.json: every input of the
 step graph and the outputs computed independently with torch autograd and torch.optim.Adam, starting
 from a non-trivial Adam state (t = 3) so that the update depends on gradient values, not only signs.
+Two views (step-graph.ts): a plain one and an edited one (other spatial matrices, a colour matrix that
+pushes some pixels out of [0, 1] so that the clip matters, a mean-colour term), weighted 0.6 / 0.4.
 """
 import json
 import numpy as np
@@ -60,8 +62,11 @@ inputs = {
     'lr': torch.tensor([0.7]),
     'x_orig': (x_unit - MEAN) / STD,
     'jnd': torch.rand(1, 1, H, W) * 0.1 + 0.02,
-    'resize_rows': row_stochastic(S, H),
-    'resize_cols': row_stochastic(S, W),
+    'resize_rows': torch.stack([row_stochastic(S, H), row_stochastic(S, H)]),
+    'resize_cols': torch.stack([row_stochastic(S, W), row_stochastic(S, W)]),
+    'view_color': torch.stack([torch.eye(3), 1.6 * torch.eye(3) + 0.2 * torch.randn(3, 3)]),
+    'view_mean': torch.stack([torch.zeros(3, 3), 0.3 * torch.randn(3, 3)]),
+    'view_weight': torch.tensor([0.6, 0.4]),
     'target': torch.randn(1, D),
     'alpha': torch.tensor([3.0]),
     'lambda_f': torch.tensor([1.0]),
@@ -72,10 +77,16 @@ delta = inputs['delta'].clone().requires_grad_(True)
 pert = inputs['alpha'] * inputs['jnd'] * torch.tanh(delta) * A
 img = inputs['x_orig'] + pert
 unit = img * STD + MEAN
-small = inputs['resize_rows'] @ unit @ inputs['resize_cols'].T
-feat = net(small)
+spatial = inputs['resize_rows'][:, None] @ unit @ inputs['resize_cols'][:, None].transpose(-1, -2)  # [V,3,S,S]
+pixels = spatial.permute(0, 2, 3, 1)  # [V,S,S,3]
+mean = pixels.mean(dim=(1, 2), keepdim=True)  # [V,1,1,3]
+coloured = pixels @ inputs['view_color'][:, None] + mean @ inputs['view_mean'][:, None]
+views = torch.clamp(coloured.permute(0, 3, 1, 2), 0, 1)
+print('clipped share', float(((coloured < 0) | (coloured > 1)).float().mean()))
+feat = net(views)
 t = inputs['target']
-cosine = (feat * t).sum(dim=1) / (feat.norm(dim=1) * t.norm(dim=1))
+cosines = (feat * t).sum(dim=1) / (feat.norm(dim=1) * t.norm(dim=1))
+cosine = (cosines * inputs['view_weight']).sum().reshape(1)
 feature_loss = 1 - cosine
 image_loss = ((img - inputs['x_orig']) ** 2).mean().reshape(1)
 loss = inputs['lambda_f'] * feature_loss + inputs['lambda_i'] * image_loss

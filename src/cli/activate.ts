@@ -26,6 +26,7 @@ export interface ActivateCommandOptions {
   alpha?: number;
   lambdaI?: number;
   maxSide?: number;
+  views?: number;
   seed?: number;
   format: OutputFormat;
   quality: number;

@@ -40,6 +40,7 @@ function activationOptions(cmd: Command): Command {
     .option('--alpha <x>', 'strength (scales the perceptual bound)', number)
     .option('--lambda-i <x>', 'weight of the image loss', number)
     .option('--max-side <px>', 'long side of the working resolution', integer)
+    .option('--views <n>', 'randomly edited views per step (0 = the paper; more = robust to edits, slower)', integer)
     .option('--seed <n>', 'seed (activation init; for eval also the split and transformations)', integer);
 }
 

@@ -53,6 +53,16 @@ beforeAll(async () => {
 });
 
 describe('activatePhoto', () => {
+  it('with edited views, pulls edited copies too: reproducible, and different from the plain step', async () => {
+    const img = photo(40, 30, 3);
+    const plain = await activatePhoto(rt, img, index, { steps: 5 });
+    const a = await activatePhoto(rt, img, index, { steps: 5, views: 3 });
+    const b = await activatePhoto(rt, img, index, { steps: 5, views: 3 });
+    expect(Array.from(a.image.data)).toEqual(Array.from(b.image.data));
+    expect(Array.from(a.image.data)).not.toEqual(Array.from(plain.image.data));
+    expect(a.gain.cosineAfter).toBeGreaterThan(a.gain.cosineBefore);
+  });
+
   it('pulls the feature of the final 8-bit image towards q(x_o), invisibly', async () => {
     const img = photo(40, 30);
     const events: ActivationProgress[] = [];

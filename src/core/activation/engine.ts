@@ -8,7 +8,7 @@ import { FindableError, throwIfAborted } from '../errors.ts';
 import { computeJnd } from '../image/jnd.ts';
 import { linf } from '../image/linf.ts';
 import { psnr } from '../image/psnr.ts';
-import { resizeMatrices, resizeRgbToUnit } from '../image/resize.ts';
+import { resizeRgbToUnit } from '../image/resize.ts';
 import { ssim } from '../image/ssim.ts';
 import { rgbToImagenet, toImagenet, unitToRgb } from '../image/tensor.ts';
 import type { FloatImage, RgbImage } from '../image/types.ts';
@@ -19,6 +19,7 @@ import { extractFeatures } from './extract.ts';
 import type { ActivationRuntime } from './runtime.ts';
 import { type ActivationSettings, resolveSettings } from './settings.ts';
 import { CHANNEL_SCALE, STEP_FETCH } from './step-graph.ts';
+import { plainViews, sampleViews, type ViewSet } from './views.ts';
 
 /** The quantizer, as the engine needs it (IndexIVFPQ and every VectorIndex qualify). */
 export interface ActivationQuantizer {
@@ -162,8 +163,17 @@ export async function activatePhoto(
   const workingRgb = working ? unitToRgb(working) : photo;
   const xOrig = working ? toImagenet(working) : rgbToImagenet(photo);
   const jnd = computeJnd(workingRgb).data;
-  const { rows, cols } = resizeMatrices(h, w, rt.size, rt.size);
   const T = rt.ort.Tensor;
+  const viewFeeds = (v: ViewSet): Record<string, Tensor> => ({
+    resize_rows: new T('float32', v.rows, [v.count, rt.size, h]),
+    resize_cols: new T('float32', v.cols, [v.count, rt.size, w]),
+    view_color: new T('float32', v.color, [v.count, 3, 3]),
+    view_mean: new T('float32', v.mean, [v.count, 3, 3]),
+    view_weight: new T('float32', v.weight, [v.count]),
+  });
+  // Edited views are drawn afresh at every step, from their own seeded stream.
+  const viewRng = new Mt19937(settings.seed ^ 0x5eed);
+  const plain = settings.views === 0 ? viewFeeds(plainViews(h, w, rt.size)) : {};
   const image = [1, 3, h, w];
   const rng = new Mt19937(settings.seed);
   const delta0 = new Float32Array(3 * w * h);
@@ -172,8 +182,7 @@ export async function activatePhoto(
     lr: new T('float32', Float32Array.of(settings.lr), [1]),
     x_orig: new T('float32', xOrig.data, image),
     jnd: new T('float32', jnd, [1, 1, h, w]),
-    resize_rows: new T('float32', rows, [rt.size, h]),
-    resize_cols: new T('float32', cols, [rt.size, w]),
+    ...plain,
     target: new T('float32', target, [1, rt.dim]),
     alpha: new T('float32', Float32Array.of(settings.alpha), [1]),
     lambda_f: new T('float32', Float32Array.of(settings.lambdaF), [1]),
@@ -191,9 +200,11 @@ export async function activatePhoto(
   try {
     for (let t = 1; t <= settings.steps; t++) {
       throwIfAborted(signal);
-      const out = await rt.stepSession.run({ ...constant, ...state, step: new T('float32', Float32Array.of(t), [1]) }, [
-        ...STEP_FETCH,
-      ]);
+      const views = settings.views > 0 ? viewFeeds(sampleViews(h, w, rt.size, settings.views, viewRng)) : {};
+      const out = await rt.stepSession.run(
+        { ...constant, ...views, ...state, step: new T('float32', Float32Array.of(t), [1]) },
+        [...STEP_FETCH],
+      );
       const record: StepRecord = {
         step: t,
         loss: await scalar(out.loss),

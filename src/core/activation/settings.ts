@@ -20,6 +20,11 @@ export interface ActivationSettings {
    * grow with its area) and nothing the extractor can see.
    */
   maxWorkingSide: number;
+  /**
+   * Randomly edited views of the image added to each step (views.ts): 0 is the paper's step; k > 0 makes the
+   * change robust to colour edits, blur and crops at the cost of k more extractor passes per step.
+   */
+  views: number;
   /** Seed of delta's random initialisation (1e-6 * N(0,1)), for reproducible results. */
   seed: number;
 }
@@ -32,6 +37,7 @@ export const DEFAULT_SETTINGS: Readonly<ActivationSettings> = Object.freeze({
   lambdaF: 1,
   lambdaI: 0.01,
   maxWorkingSide: 512,
+  views: 0,
   seed: 0,
 });
 
@@ -49,6 +55,7 @@ const LIMITS: Record<keyof ActivationSettings, [number, number, boolean]> = {
   lambdaF: [0, 1e3, false],
   lambdaI: [0, 1e3, false],
   maxWorkingSide: [32, 4096, true],
+  views: [0, 15, true],
   seed: [0, 2 ** 32 - 1, true],
 };
 
@@ -85,6 +92,7 @@ export interface SettingsOptions {
   alpha?: number;
   lambdaI?: number;
   maxSide?: number;
+  views?: number;
   seed?: number;
 }
 
@@ -96,6 +104,7 @@ export function settingsFromOptions(o: SettingsOptions): ActivationSettings {
     alpha: o.alpha,
     lambdaI: o.lambdaI,
     maxWorkingSide: o.maxSide,
+    views: o.views,
     seed: o.seed,
   };
   return resolveSettings({

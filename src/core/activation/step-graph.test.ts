@@ -91,8 +91,8 @@ describe('activation step graph', () => {
     const w = 31;
     const f = feeds();
     const img = (c: number) => new ort.Tensor('float32', new Float32Array(c * h * w).fill(0.1), [1, c, h, w]);
-    const rows = new ort.Tensor('float32', new Float32Array(16 * h).fill(1 / h), [16, h]);
-    const cols = new ort.Tensor('float32', new Float32Array(16 * w).fill(1 / w), [16, w]);
+    const rows = new ort.Tensor('float32', new Float32Array(16 * h).fill(1 / h), [1, 16, h]);
+    const cols = new ort.Tensor('float32', new Float32Array(16 * w).fill(1 / w), [1, 16, w]);
     const out = await session.run({
       ...f,
       delta: img(3),
@@ -102,9 +102,36 @@ describe('activation step graph', () => {
       jnd: img(1),
       resize_rows: rows,
       resize_cols: cols,
+      view_color: new ort.Tensor('float32', Float32Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1), [1, 3, 3]),
+      view_mean: new ort.Tensor('float32', new Float32Array(9), [1, 3, 3]),
+      view_weight: new ort.Tensor('float32', Float32Array.of(1), [1]),
     });
     expect(Array.from(out.delta_next.dims)).toEqual([1, 3, h, w]);
     expect(Number.isFinite((out.loss.data as Float32Array)[0])).toBe(true);
+  });
+
+  it('a view set of one equals the first view of two with all the weight on it (the number of views is dynamic)', async () => {
+    const two = feeds();
+    const take = (name: string, per: number) =>
+      new ort.Tensor('float32', Float32Array.from(golden.inputs[name].data.slice(0, per)), [
+        1,
+        ...golden.inputs[name].dims.slice(1),
+      ]);
+    const perRows = golden.inputs.resize_rows.data.length / 2;
+    const perCols = golden.inputs.resize_cols.data.length / 2;
+    const one = await session.run({
+      ...two,
+      resize_rows: take('resize_rows', perRows),
+      resize_cols: take('resize_cols', perCols),
+      view_color: take('view_color', 9),
+      view_mean: take('view_mean', 9),
+      view_weight: new ort.Tensor('float32', Float32Array.of(1), [1]),
+    });
+    const weighted = await session.run({ ...two, view_weight: new ort.Tensor('float32', Float32Array.of(1, 0), [2]) });
+    for (const name of ['cosine', 'loss'] as const) {
+      expect((one[name].data as Float32Array)[0]).toBeCloseTo((weighted[name].data as Float32Array)[0], 6);
+    }
+    expect(maxRelErr(one.grad.data as Float32Array, Array.from(weighted.grad.data as Float32Array))).toBeLessThan(1e-5);
   });
 
   it('refuses an extractor without a square static image input', () => {

@@ -3,14 +3,19 @@
  * optimisation state, its outputs the next state. Running it N times is N Adam steps of method.md
  * section 2; the state tensors can stay on the GPU between runs (gpu-buffer outputs fed back as inputs).
  *
- * Inputs (float32; H, W = working resolution, dynamic; S = the extractor's static input size):
+ * Inputs (float32; H, W = working resolution, dynamic; S = the extractor's static input size;
+ * V = number of views, dynamic):
  *   delta, adam_m, adam_v   [1,3,H,W]   optimisation variable and Adam moments
  *   step                    [1]         Adam step number t, 1-based (bias correction)
  *   lr                      [1]         learning rate
  *   x_orig                  [1,3,H,W]   original image, ImageNet-normalised
  *   jnd                     [1,1,H,W]   JND map H / 255 (src/core/image/jnd.ts)
- *   resize_rows             [S,H]       row interpolation matrix (src/core/image/resize.ts layout: out x in)
- *   resize_cols             [S,W]       column interpolation matrix (out x in)
+ *   resize_rows             [V,S,H]     per view: row interpolation matrix (src/core/image/resize.ts layout:
+ *                                       out x in), possibly of a crop window and/or blurred (views.ts)
+ *   resize_cols             [V,S,W]     per view: column interpolation matrix (out x in)
+ *   view_color              [V,3,3]     per view: colour matrix C applied to each RGB pixel as a row vector
+ *   view_mean               [V,3,3]     per view: matrix B applied to the view's mean colour m (row vector)
+ *   view_weight             [V]         per view: weight of its cosine in the feature loss (sum 1)
  *   target                  [1,D]       q(x_o), the quantizer's reconstruction of the original feature
  *   alpha, lambda_f, lambda_i [1]       strength and loss weights
  * Outputs:
@@ -20,9 +25,14 @@
  *
  * The image under optimisation, in ImageNet-normalised space:
  *   I = x_orig + alpha * jnd * tanh(delta) * a_c,  a = (0.072/0.299, 0.072/0.587, 0.072/0.114)
- * Loss = lambda_f * (1 - cos(f(resize(unnormalise(I))), target)) + lambda_i * mean((I - x_orig)^2).
- * The extractor takes RGB in [0,1], so I is un-normalised before the resize; resize(X) = R_rows X R_cols^T
- * per channel, two MatMuls, which is exactly src/core/image/resize.ts's antialiased resize.
+ * Each view v sees U = unnormalise(I) in [0,1] RGB through a linear spatial map and an affine colour map:
+ *   X_v = R_v U R'_v^T per channel (two MatMuls),  Y_v(pixel) = clip(X_v(pixel) C_v + mean(X_v) B_v, 0, 1)
+ * Loss = lambda_f * (1 - sum_v w_v cos(f(Y_v), target)) + lambda_i * mean((I - x_orig)^2);
+ * `cosine` is sum_v w_v cos(f(Y_v), target).
+ * One view with R, R' the plain resize to S x S, C = identity, B = 0, w = 1 is the paper's step (method.md
+ * section 2; the clip only matters where I leaves [0, 1], which the final 8-bit image cannot hold either).
+ * More views, randomly edited (colour, blur, crop: views.ts), make the change robust to those edits
+ * (expectation over transformations), at the cost of one extractor pass per view.
  */
 import { FindableError } from '../errors.ts';
 import { appendGradient } from '../grad/index.ts';
@@ -44,6 +54,9 @@ export const STEP_INPUTS = [
   'jnd',
   'resize_rows',
   'resize_cols',
+  'view_color',
+  'view_mean',
+  'view_weight',
   'target',
   'alpha',
   'lambda_f',
@@ -111,75 +124,129 @@ export function extractorIo(model: Model): ExtractorIo {
   return { input: inputs[0].name, output: out.name, size: h, dim };
 }
 
-/** Builds the step graph around an extractor model (which is not modified). */
-export function buildStepGraph(extractor: Model, options: StepGraphOptions = {}): Model {
-  const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = options;
+interface ForwardPart {
+  g: GraphBuilder;
+  c: (x: number | number[], dims?: number[]) => string;
+  n: (op: string, inputs: string[], attrs?: Record<string, number | number[]>) => string;
+  delta: string;
+  loss: string;
+  featureLoss: string;
+  imageLoss: string;
+  cosine: string;
+  unitMse: string;
+}
+
+/**
+ * Everything up to the loss: perturbation, views, extractor, cosines, image loss. Shared by the step graph
+ * and the forward-only graph the benchmark compares it with.
+ */
+function buildForwardPart(extractor: Model, declared: readonly StepInputName[]): ForwardPart {
   const io = extractorIo(extractor);
   const g = GraphBuilder.fromModel(extractor);
   g.clearOutputs();
-  // The network's image input becomes an inner value, produced by the resize below.
+  // The network's image input becomes an inner value, produced by the views below.
   const at = g.inputs.findIndex((v) => v.name === io.input);
   g.inputs.splice(at, 1);
 
   const image: Dim[] = [1, 3, 'H', 'W'];
-  const declare = (name: StepInputName, shape: Dim[]) => {
-    const got = g.input(name, 'float32', shape);
-    if (got !== name) throw new FindableError('MODEL_INVALID', `The extractor already uses the name '${name}'.`);
-    return got;
+  const shapes: Record<StepInputName, Dim[]> = {
+    delta: image,
+    adam_m: image,
+    adam_v: image,
+    step: [1],
+    lr: [1],
+    x_orig: image,
+    jnd: [1, 1, 'H', 'W'],
+    resize_rows: ['V', io.size, 'H'],
+    resize_cols: ['V', io.size, 'W'],
+    view_color: ['V', 3, 3],
+    view_mean: ['V', 3, 3],
+    view_weight: ['V'],
+    target: [1, io.dim],
+    alpha: [1],
+    lambda_f: [1],
+    lambda_i: [1],
   };
-  const delta = declare('delta', image);
-  const m = declare('adam_m', image);
-  const v = declare('adam_v', image);
-  const step = declare('step', [1]);
-  const lr = declare('lr', [1]);
-  const xOrig = declare('x_orig', image);
-  const jnd = declare('jnd', [1, 1, 'H', 'W']);
-  const rows = declare('resize_rows', [io.size, 'H']);
-  const cols = declare('resize_cols', [io.size, 'W']);
-  const target = declare('target', [1, io.dim]);
-  const alpha = declare('alpha', [1]);
-  const lambdaF = declare('lambda_f', [1]);
-  const lambdaI = declare('lambda_i', [1]);
+  const inputs = {} as Record<StepInputName, string>;
+  for (const name of declared) {
+    const got = g.input(name, 'float32', shapes[name]);
+    if (got !== name) throw new FindableError('MODEL_INVALID', `The extractor already uses the name '${name}'.`);
+    inputs[name] = got;
+  }
 
   const c = (x: number | number[], dims?: number[]) => g.constFloat(x, dims);
-  const n = (op: string, inputs: string[], attrs?: Record<string, number | number[]>) => g.node(op, inputs, attrs);
+  const n = (op: string, ins: string[], attrs?: Record<string, number | number[]>) => g.node(op, ins, attrs);
+  const unsqueeze1 = (x: string) => g.node('Unsqueeze', [x, g.constInt64([1])]);
 
   // Perturbation and image (normalised space).
-  const scale = n('Mul', [alpha, c([...CHANNEL_SCALE], [1, 3, 1, 1])]);
-  const pert = n('Mul', [n('Mul', [n('Tanh', [delta]), jnd]), scale]);
-  const img = n('Add', [xOrig, pert]);
-  // Un-normalise to [0,1] RGB, then resize to S x S with the two interpolation matrices.
+  const scale = n('Mul', [inputs.alpha, c([...CHANNEL_SCALE], [1, 3, 1, 1])]);
+  const pert = n('Mul', [n('Mul', [n('Tanh', [inputs.delta]), inputs.jnd]), scale]);
+  const img = n('Add', [inputs.x_orig, pert]);
+  // Un-normalise to [0,1] RGB; each view: resize (of a window, maybe blurred) to S x S, then colour.
   const unit = n('Add', [n('Mul', [img, c([...IMAGENET_STD], [1, 3, 1, 1])]), c([...IMAGENET_MEAN], [1, 3, 1, 1])]);
-  const colsT = n('Transpose', [cols], { perm: [1, 0] });
-  const resized = n('MatMul', [n('MatMul', [rows, unit]), colsT]);
-  // Feed the resized image to the nodes that read the network's former input.
+  const rows = unsqueeze1(inputs.resize_rows); // [V,1,S,H]
+  const colsT = n('Transpose', [unsqueeze1(inputs.resize_cols)], { perm: [0, 1, 3, 2] }); // [V,1,W,S]
+  const spatial = n('MatMul', [n('MatMul', [rows, unit]), colsT]); // [V,3,S,S]
+  const pixels = n('Transpose', [spatial], { perm: [0, 2, 3, 1] }); // [V,S,S,3]: colour as row vectors
+  const meanColour = n('Mul', [
+    g.node('ReduceSum', [pixels, g.constInt64([1, 2])], { keepdims: 1 }),
+    c(1 / (io.size * io.size)),
+  ]); // [V,1,1,3]
+  const coloured = n('Add', [
+    n('MatMul', [pixels, unsqueeze1(inputs.view_color)]),
+    n('MatMul', [meanColour, unsqueeze1(inputs.view_mean)]),
+  ]);
+  const views = n('Clip', [n('Transpose', [coloured], { perm: [0, 3, 1, 2] }), c(0), c(1)]); // [V,3,S,S]
+  // Feed the views to the nodes that read the network's former input.
   for (const node of g.nodes) {
     node.inputs.forEach((name, i) => {
-      if (name === io.input) node.inputs[i] = resized;
+      if (name === io.input) node.inputs[i] = views;
     });
   }
-  const feat = io.output;
+  const feat = io.output; // [V,D]
 
   // Losses, each of shape [1].
   const axes1 = g.constInt64([1]);
-  const dot = g.node('ReduceSum', [n('Mul', [feat, target]), axes1], { keepdims: 0 });
+  const dot = g.node('ReduceSum', [n('Mul', [feat, inputs.target]), axes1], { keepdims: 0 });
   const norms = n('Mul', [
     n('ReduceL2', [feat], { axes: [1], keepdims: 0 }),
-    n('ReduceL2', [target], { axes: [1], keepdims: 0 }),
+    n('ReduceL2', [inputs.target], { axes: [1], keepdims: 0 }),
   ]);
-  const cosine = n('Div', [dot, n('Add', [norms, c(1e-12)])]);
+  const cosines = n('Div', [dot, n('Add', [norms, c(1e-12)])]); // [V]
+  const cosine = g.node('ReduceSum', [n('Mul', [cosines, inputs.view_weight]), g.constInt64([0])], { keepdims: 1 });
   const featureLoss = n('Sub', [c(1, [1]), cosine]);
   // mean((I - x_orig)^2) as a sum over a float count of pixels: ReduceMean's gradient would compute the
   // element count from the int64 shape, and onnxruntime places those shape nodes on the CPU.
-  const pixels = g.node('ReduceSum', [n('Add', [n('Mul', [jnd, c(0)]), c(1)])], { keepdims: 0 });
+  const count = g.node('ReduceSum', [n('Add', [n('Mul', [inputs.jnd, c(0)]), c(1)])], { keepdims: 0 });
   const sumSq = g.node('ReduceSum', [n('Mul', [pert, pert])], { keepdims: 0 });
-  const imageLoss = n('Reshape', [n('Div', [sumSq, n('Mul', [pixels, c(3)])]), g.constInt64([1])]);
-  const loss = n('Add', [n('Mul', [lambdaF, featureLoss]), n('Mul', [lambdaI, imageLoss])]);
+  const imageLoss = n('Reshape', [n('Div', [sumSq, n('Mul', [count, c(3)])]), g.constInt64([1])]);
+  const loss = n('Add', [n('Mul', [inputs.lambda_f, featureLoss]), n('Mul', [inputs.lambda_i, imageLoss])]);
   const pertUnit = n('Mul', [pert, c([...IMAGENET_STD], [1, 3, 1, 1])]);
   const unitMse = n('Reshape', [
-    n('Div', [g.node('ReduceSum', [n('Mul', [pertUnit, pertUnit])], { keepdims: 0 }), n('Mul', [pixels, c(3)])]),
+    n('Div', [g.node('ReduceSum', [n('Mul', [pertUnit, pertUnit])], { keepdims: 0 }), n('Mul', [count, c(3)])]),
     g.constInt64([1]),
   ]);
+  return { g, c, n, delta: inputs.delta, loss, featureLoss, imageLoss, cosine, unitMse };
+}
+
+/** The inputs of the forward-only graph: every step input except the optimiser's state and settings. */
+export const FORWARD_INPUTS: readonly StepInputName[] = STEP_INPUTS.filter(
+  (k) => !['adam_m', 'adam_v', 'step', 'lr'].includes(k),
+);
+
+/** The step graph's forward part alone (outputs loss and cosine), for cost comparisons. */
+export function buildForwardGraph(extractor: Model): Model {
+  const f = buildForwardPart(extractor, FORWARD_INPUTS);
+  f.g.output(f.loss, { name: 'loss' });
+  f.g.output(f.cosine, { name: 'cosine' });
+  return f.g.build();
+}
+
+/** Builds the step graph around an extractor model (which is not modified). */
+export function buildStepGraph(extractor: Model, options: StepGraphOptions = {}): Model {
+  const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = options;
+  const { g, c, n, delta, loss, featureLoss, imageLoss, cosine, unitMse } = buildForwardPart(extractor, STEP_INPUTS);
+  const [m, v, step, lr] = ['adam_m', 'adam_v', 'step', 'lr'];
 
   const [grad] = appendGradient(g, { of: loss, wrt: [delta], seed: c(1, [1]) });
 

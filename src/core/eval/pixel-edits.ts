@@ -103,7 +103,7 @@ export function gaussianKernel1d(size: number, sigma: number): Float64Array {
 }
 
 /** Reflect padding without repeating the edge (torch 'reflect'), for any offset within one period. */
-function reflect(i: number, n: number): number {
+export function reflect(i: number, n: number): number {
   if (n === 1) return 0;
   const period = 2 * (n - 1);
   let m = ((i % period) + period) % period;
