@@ -16,7 +16,8 @@ type Packed = Record<string, { dims: number[]; data: number[] }>;
 const golden = JSON.parse(readFileSync(`${FIX}step_golden.json`, 'utf8')) as { inputs: Packed };
 
 const STEPS = 3;
-const modelBytes = saveModel(buildStepGraph(loadModel(readFileSync(`${FIX}step_cnn.onnx`))));
+// The golden inputs hold two views (a plain and an edited one).
+const modelBytes = saveModel(buildStepGraph(loadModel(readFileSync(`${FIX}step_cnn.onnx`)), { views: 2 }));
 
 /** Start of the loop: delta ~ 0, zero moments, the paper's weights. */
 function initialFeeds(): Packed {

@@ -13,6 +13,7 @@ import { indexFromCodebook, splitStandaloneCode } from '../src/core/codebook/to-
 import { FindableError, isFindableError, throwIfAborted } from '../src/core/errors';
 import { decodeImage } from '../src/core/image/decode.browser';
 import { amplifiedDifference } from '../src/core/image/difference';
+import { carryMetadata } from '../src/core/image/metadata';
 import type { VectorIndex } from '../src/core/index/types';
 import {
   type BackendChoice,
@@ -30,6 +31,7 @@ import type {
   InitOptions,
   InitProgress,
   JobProgress,
+  MetadataOutcome,
   OutputOptions,
   WorkerErrorShape,
 } from './protocol';
@@ -186,6 +188,25 @@ async function withFallback<T>(
   }
 }
 
+type EncodedFile = Awaited<ReturnType<typeof encodeImage>>;
+
+/**
+ * The original's EXIF / ICC / XMP copied into the encoded file. A failure here never costs the user the
+ * activated photo: it is delivered without metadata, and the message says so.
+ */
+function withMetadata(original: Uint8Array, file: EncodedFile): { file: EncodedFile; metadata: MetadataOutcome } {
+  try {
+    const carried = carryMetadata(original, new Uint8Array(file.bytes));
+    return {
+      file: { ...file, bytes: carried.bytes.buffer },
+      metadata: { kept: carried.kept, warnings: carried.warnings.map((w) => w.message) },
+    };
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    return { file, metadata: { kept: [], warnings: [`Metadata could not be written (${why}); the photo has none.`] } };
+  }
+}
+
 /** Frees the MessagePort behind a comlink-proxied callback once its job is over. */
 function releaseCallback(callback: unknown): void {
   const remote = callback as { [Comlink.releaseProxy]?: () => void } | undefined;
@@ -248,7 +269,9 @@ const api = {
           });
           throwIfAborted(signal);
           report({ kind: 'stage', stage: 'encode' });
-          const file = await encodeImage(r.image, output);
+          let file = await encodeImage(r.image, output);
+          let metadata: MetadataOutcome | undefined;
+          if (output.keepMetadata) ({ file, metadata } = withMetadata(new Uint8Array(bytes), file));
           const [thumb, difference, sha256] = await Promise.all([
             thumbnail(r.image),
             encodeImage(amplifiedDifference(photo, r.image), { format: 'png', quality: 1 }).then((f) => f.bytes),
@@ -256,6 +279,7 @@ const api = {
           ]);
           const value: ActivationOutput = {
             file,
+            ...(metadata ? { metadata } : {}),
             thumbnail: thumb,
             difference,
             width: r.image.width,

@@ -21,14 +21,50 @@ ort.env.wasm.numThreads = 1;
 
 const GPU_STATE = ['delta_next', 'adam_m_next', 'adam_v_next'] as const;
 
-/** The step graph's bytes depend only on the extractor: build once per model. */
-let stepModelCache: { sha256: string; bytes: Uint8Array } | null = null;
+/** The part of a WebGPU device used here (no @webgpu/types in this project). */
+interface GpuBufferLike {
+  getMappedRange(): ArrayBuffer;
+  unmap(): void;
+  destroy(): void;
+}
+interface GpuDeviceLike {
+  createBuffer(descriptor: { size: number; usage: number; mappedAtCreation?: boolean }): GpuBufferLike;
+}
+/** GPUBufferUsage.STORAGE | COPY_SRC | COPY_DST (fixed by the WebGPU spec): what ORT needs of an input. */
+const STORAGE_BUFFER_USAGE = 0x80 | 0x04 | 0x08;
 
-export function stepModelBytes(modelBytes: Uint8Array, sha256: string): Uint8Array {
-  if (stepModelCache?.sha256 !== sha256) {
-    stepModelCache = { sha256, bytes: saveModel(buildStepGraph(loadModel(modelBytes))) };
+/**
+ * ActivationRuntime.resident on WebGPU: the tensor's data written once into a buffer on ORT's own device
+ * (mapped at creation: no staging copy); disposing the tensor destroys the buffer.
+ */
+export function residentOn(device: GpuDeviceLike): (t: ort.Tensor) => ort.Tensor {
+  return (t) => {
+    if (t.location !== 'cpu' || t.type !== 'float32') return t;
+    const data = t.data as Float32Array;
+    // Sized up to 16 bytes, as ORT sizes its own buffers.
+    const size = Math.max(16, Math.ceil(data.byteLength / 16) * 16);
+    const buffer = device.createBuffer({ size, usage: STORAGE_BUFFER_USAGE, mappedAtCreation: true });
+    new Float32Array(buffer.getMappedRange(), 0, data.length).set(data);
+    buffer.unmap();
+    return ort.Tensor.fromGpuBuffer(buffer as unknown as ort.Tensor.GpuBufferType, {
+      dataType: 'float32',
+      dims: t.dims,
+      dispose: () => buffer.destroy(),
+    });
+  };
+}
+
+/** The step graphs' bytes depend only on the extractor and the view count: build once per model. */
+let stepModelCache: { sha256: string; byViews: Map<number, Uint8Array> } | null = null;
+
+export function stepModelBytes(modelBytes: Uint8Array, sha256: string, views = 1): Uint8Array {
+  if (stepModelCache?.sha256 !== sha256) stepModelCache = { sha256, byViews: new Map() };
+  let bytes = stepModelCache.byViews.get(views);
+  if (!bytes) {
+    bytes = saveModel(buildStepGraph(loadModel(modelBytes), { views }));
+    stepModelCache.byViews.set(views, bytes);
   }
-  return stepModelCache.bytes;
+  return bytes;
 }
 
 export async function sha256Hex(bytes: Uint8Array | ArrayBuffer): Promise<string> {
@@ -56,17 +92,17 @@ export async function createRuntime(
     executionProviders: [backend],
     graphOptimizationLevel: 'all',
   };
-  const stepBytes = stepModelBytes(modelBytes, manifest.sha256);
+  const stepOptions: ort.InferenceSession.SessionOptions = {
+    ...base,
+    ...(backend === 'webgpu'
+      ? { preferredOutputLocation: Object.fromEntries(GPU_STATE.map((k) => [k, 'gpu-buffer' as const])) }
+      : {}),
+  };
   let featureSession: ort.InferenceSession;
   let stepSession: ort.InferenceSession;
   try {
     featureSession = await ort.InferenceSession.create(modelBytes, base);
-    stepSession = await ort.InferenceSession.create(stepBytes, {
-      ...base,
-      ...(backend === 'webgpu'
-        ? { preferredOutputLocation: Object.fromEntries(GPU_STATE.map((k) => [k, 'gpu-buffer' as const])) }
-        : {}),
-    });
+    stepSession = await ort.InferenceSession.create(stepModelBytes(modelBytes, manifest.sha256), stepOptions);
   } catch (e) {
     throw new FindableError(
       'BACKEND_UNAVAILABLE',
@@ -86,6 +122,8 @@ export async function createRuntime(
       `The model makes ${feature.dims[1]}-d features, its manifest says ${dim}.`,
     );
   }
+  // The step graph's constant inputs go to the GPU once per photo (the engine asks through `resident`).
+  const device = backend === 'webgpu' ? ((await ort.env.webgpu.device) as unknown as GpuDeviceLike) : null;
   onPhase('ready');
   if (backend === 'webgpu' && onDeviceLost) {
     // A lost device (driver reset, GPU removed, out of memory) fails every later run: report it at once.
@@ -94,14 +132,27 @@ export async function createRuntime(
       .then((info) => info && onDeviceLost(info.message || 'the GPU device was lost'))
       .catch(() => undefined);
   }
+  // Step graphs with edited views (the robust preset) are built when first asked for, then kept: releasing
+  // sessions on WebGPU can destroy the device.
+  const withViews = new Map<number, Promise<ort.InferenceSession>>();
   return {
     backend,
     ort,
     featureSession,
     stepSession,
+    stepSessionFor(views: number) {
+      let s = withViews.get(views);
+      if (!s) {
+        s = ort.InferenceSession.create(stepModelBytes(modelBytes, manifest.sha256, views), stepOptions);
+        withViews.set(views, s);
+      }
+      return s;
+    },
     size,
     dim,
+    ...(device ? { resident: residentOn(device) } : {}),
     async release() {
+      for (const s of withViews.values()) await (await s).release().catch(() => undefined);
       await stepSession.release().catch(() => undefined);
       await featureSession.release().catch(() => undefined);
     },

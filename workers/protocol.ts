@@ -34,11 +34,21 @@ export interface OutputOptions {
   format: OutputFormat;
   /** JPEG quality, 0.5 .. 1. */
   quality: number;
+  /** Copy the original's EXIF, (sRGB) ICC profile and XMP into the output (src/core/image/metadata.ts). */
+  keepMetadata?: boolean;
+}
+
+/** What "keep metadata" carried over, and what it had to leave out (messages for the user). */
+export interface MetadataOutcome {
+  kept: ('exif' | 'icc' | 'xmp')[];
+  warnings: string[];
 }
 
 /** What the worker sends back for one activated photo. Buffers are transferred, not copied. */
 export interface ActivationOutput {
   file: { bytes: ArrayBuffer; mime: string; extension: 'png' | 'jpg' };
+  /** Present when keepMetadata was asked for. */
+  metadata?: MetadataOutcome;
   /** Small JPEG preview for history (long side 160). */
   thumbnail: ArrayBuffer;
   /** PNG of the difference, amplified (see workers/diff.ts). */

@@ -42,6 +42,8 @@ beforeAll(async () => {
     ort,
     featureSession: await ort.InferenceSession.create(extractorBytes, options),
     stepSession: await ort.InferenceSession.create(saveModel(buildStepGraph(loadModel(extractorBytes))), options),
+    stepSessionFor: (views) =>
+      ort.InferenceSession.create(saveModel(buildStepGraph(loadModel(extractorBytes), { views })), options),
     size: 16,
     dim: 12,
   };
@@ -58,6 +60,9 @@ describe('activatePhoto', () => {
     const plain = await activatePhoto(rt, img, index, { steps: 5 });
     const a = await activatePhoto(rt, img, index, { steps: 5, views: 3 });
     const b = await activatePhoto(rt, img, index, { steps: 5, views: 3 });
+    // A runtime without step graphs for views refuses clearly rather than running the wrong graph.
+    const { stepSessionFor: _, ...oneView } = rt;
+    await expect(activatePhoto(oneView, img, index, { views: 1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(Array.from(a.image.data)).toEqual(Array.from(b.image.data));
     expect(Array.from(a.image.data)).not.toEqual(Array.from(plain.image.data));
     expect(a.gain.cosineAfter).toBeGreaterThan(a.gain.cosineBefore);

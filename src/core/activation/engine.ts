@@ -164,6 +164,14 @@ export async function activatePhoto(
   const xOrig = working ? toImagenet(working) : rgbToImagenet(photo);
   const jnd = computeJnd(workingRgb).data;
   const T = rt.ort.Tensor;
+  const stepSession = settings.views === 0 ? rt.stepSession : await rt.stepSessionFor?.(settings.views + 1);
+  if (!stepSession) {
+    throw new FindableError(
+      'INVALID_ARGUMENT',
+      'This runtime only has the one-view step graph: set views to 0 (the paper preset).',
+      { setting: 'views', value: settings.views },
+    );
+  }
   const viewFeeds = (v: ViewSet): Record<string, Tensor> => ({
     resize_rows: new T('float32', v.rows, [v.count, rt.size, h]),
     resize_cols: new T('float32', v.cols, [v.count, rt.size, w]),
@@ -178,16 +186,28 @@ export async function activatePhoto(
   const rng = new Mt19937(settings.seed);
   const delta0 = new Float32Array(3 * w * h);
   for (let i = 0; i < delta0.length; i++) delta0[i] = 1e-6 * rng.randn();
-  const constant: Record<string, Tensor> = {
-    lr: new T('float32', Float32Array.of(settings.lr), [1]),
-    x_orig: new T('float32', xOrig.data, image),
-    jnd: new T('float32', jnd, [1, 1, h, w]),
-    ...plain,
-    target: new T('float32', target, [1, rt.dim]),
-    alpha: new T('float32', Float32Array.of(settings.alpha), [1]),
-    lambda_f: new T('float32', Float32Array.of(settings.lambdaF), [1]),
-    lambda_i: new T('float32', Float32Array.of(settings.lambdaI), [1]),
-  };
+  // The same at every step: uploaded once where the runtime can keep tensors on its device (WebGPU).
+  const residents: Tensor[] = [];
+  const constant: Record<string, Tensor> = {};
+  try {
+    for (const [name, t] of Object.entries({
+      lr: new T('float32', Float32Array.of(settings.lr), [1]),
+      x_orig: new T('float32', xOrig.data, image),
+      jnd: new T('float32', jnd, [1, 1, h, w]),
+      ...plain,
+      target: new T('float32', target, [1, rt.dim]),
+      alpha: new T('float32', Float32Array.of(settings.alpha), [1]),
+      lambda_f: new T('float32', Float32Array.of(settings.lambdaF), [1]),
+      lambda_i: new T('float32', Float32Array.of(settings.lambdaI), [1]),
+    })) {
+      const r = rt.resident?.(t) ?? t;
+      if (r !== t) residents.push(r);
+      constant[name] = r;
+    }
+  } catch (error) {
+    for (const r of residents) r.dispose();
+    throw error;
+  }
   let state: Record<'delta' | 'adam_m' | 'adam_v', Tensor> = {
     delta: new T('float32', delta0, image),
     adam_m: new T('float32', new Float32Array(delta0.length), image),
@@ -201,7 +221,7 @@ export async function activatePhoto(
     for (let t = 1; t <= settings.steps; t++) {
       throwIfAborted(signal);
       const views = settings.views > 0 ? viewFeeds(sampleViews(h, w, rt.size, settings.views, viewRng)) : {};
-      const out = await rt.stepSession.run(
+      const out = await stepSession.run(
         { ...constant, ...views, ...state, step: new T('float32', Float32Array.of(t), [1]) },
         [...STEP_FETCH],
       );
@@ -221,6 +241,8 @@ export async function activatePhoto(
   } catch (error) {
     for (const k of ['delta', 'adam_m', 'adam_v'] as const) state[k].dispose();
     throw error;
+  } finally {
+    for (const r of residents) r.dispose();
   }
   const delta = (await state.delta.getData(true)) as Float32Array;
   state.adam_m.dispose();

@@ -75,16 +75,26 @@ export async function loadNodeRuntime(options: NodeRuntimeOptions = {}): Promise
     options.withStepGraph === false
       ? featureSession
       : await ort.InferenceSession.create(saveModel(buildStepGraph(loadModel(bytes))), sessionOptions);
+  const withViews = new Map<number, Promise<ort.InferenceSession>>();
   return {
     ort,
     featureSession,
     stepSession,
+    stepSessionFor(views: number) {
+      let s = withViews.get(views);
+      if (!s) {
+        s = ort.InferenceSession.create(saveModel(buildStepGraph(loadModel(bytes), { views })), sessionOptions);
+        withViews.set(views, s);
+      }
+      return s;
+    },
     size: manifestInputSize(manifest),
     dim: manifest.output.dim,
     manifest,
     async release() {
       await featureSession.release();
       if (stepSession !== featureSession) await stepSession.release();
+      for (const s of withViews.values()) await (await s).release();
     },
   };
 }

@@ -15,6 +15,8 @@ const golden = JSON.parse(readFileSync(join(fixtures, 'step_golden.json'), 'utf8
 };
 
 let session: ort.InferenceSession;
+/** The same step graph with one view. */
+let session1: ort.InferenceSession;
 
 function feeds(overrides: Partial<Record<string, Float32Array>> = {}): Record<string, ort.Tensor> {
   const out: Record<string, ort.Tensor> = {};
@@ -34,8 +36,10 @@ function maxRelErr(got: Float32Array, want: number[]): number {
 
 beforeAll(async () => {
   const extractor = loadModel(readFileSync(join(fixtures, 'step_cnn.onnx')));
-  const step = buildStepGraph(extractor);
-  session = await ort.InferenceSession.create(saveModel(step), { executionProviders: ['cpu'], intraOpNumThreads: 1 });
+  const options = { executionProviders: ['cpu'], intraOpNumThreads: 1 };
+  // The golden inputs hold two views.
+  session = await ort.InferenceSession.create(saveModel(buildStepGraph(extractor, { views: 2 })), options);
+  session1 = await ort.InferenceSession.create(saveModel(buildStepGraph(extractor)), options);
 });
 
 describe('activation step graph', () => {
@@ -93,7 +97,7 @@ describe('activation step graph', () => {
     const img = (c: number) => new ort.Tensor('float32', new Float32Array(c * h * w).fill(0.1), [1, c, h, w]);
     const rows = new ort.Tensor('float32', new Float32Array(16 * h).fill(1 / h), [1, 16, h]);
     const cols = new ort.Tensor('float32', new Float32Array(16 * w).fill(1 / w), [1, 16, w]);
-    const out = await session.run({
+    const out = await session1.run({
       ...f,
       delta: img(3),
       adam_m: img(3),
@@ -110,7 +114,7 @@ describe('activation step graph', () => {
     expect(Number.isFinite((out.loss.data as Float32Array)[0])).toBe(true);
   });
 
-  it('a view set of one equals the first view of two with all the weight on it (the number of views is dynamic)', async () => {
+  it('the one-view graph equals the first view of the two-view graph with all the weight on it', async () => {
     const two = feeds();
     const take = (name: string, per: number) =>
       new ort.Tensor('float32', Float32Array.from(golden.inputs[name].data.slice(0, per)), [
@@ -119,7 +123,7 @@ describe('activation step graph', () => {
       ]);
     const perRows = golden.inputs.resize_rows.data.length / 2;
     const perCols = golden.inputs.resize_cols.data.length / 2;
-    const one = await session.run({
+    const one = await session1.run({
       ...two,
       resize_rows: take('resize_rows', perRows),
       resize_cols: take('resize_cols', perCols),
@@ -132,6 +136,14 @@ describe('activation step graph', () => {
       expect((one[name].data as Float32Array)[0]).toBeCloseTo((weighted[name].data as Float32Array)[0], 6);
     }
     expect(maxRelErr(one.grad.data as Float32Array, Array.from(weighted.grad.data as Float32Array))).toBeLessThan(1e-5);
+  });
+
+  it('the view count is fixed at build time (a whole number >= 1)', () => {
+    const extractor = loadModel(readFileSync(join(fixtures, 'step_cnn.onnx')));
+    expect(() => buildStepGraph(extractor, { views: 0 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }) as unknown as Error,
+    );
+    expect(session1.inputMetadata.find((m) => m.name === 'view_weight')).toMatchObject({ shape: [1] });
   });
 
   it('refuses an extractor without a square static image input', () => {

@@ -4,7 +4,7 @@
  * section 2; the state tensors can stay on the GPU between runs (gpu-buffer outputs fed back as inputs).
  *
  * Inputs (float32; H, W = working resolution, dynamic; S = the extractor's static input size;
- * V = number of views, dynamic):
+ * V = number of views, fixed when the graph is built: StepGraphOptions.views, default 1):
  *   delta, adam_m, adam_v   [1,3,H,W]   optimisation variable and Adam moments
  *   step                    [1]         Adam step number t, 1-based (bias correction)
  *   lr                      [1]         learning rate
@@ -82,6 +82,12 @@ export type StepInputName = (typeof STEP_INPUTS)[number];
 export type StepOutputName = (typeof STEP_OUTPUTS)[number];
 
 export interface StepGraphOptions {
+  /**
+   * Number of views V (1 = the paper's step). Static on purpose: with a dynamic V the extractor's batch
+   * dimension becomes dynamic, its gradient needs runtime Shape nodes, and onnxruntime's WebGPU layout
+   * pass turns those into Gather nodes it runs on the CPU. A runtime builds one graph per view count.
+   */
+  views?: number;
   beta1?: number;
   beta2?: number;
   eps?: number;
@@ -140,7 +146,10 @@ interface ForwardPart {
  * Everything up to the loss: perturbation, views, extractor, cosines, image loss. Shared by the step graph
  * and the forward-only graph the benchmark compares it with.
  */
-function buildForwardPart(extractor: Model, declared: readonly StepInputName[]): ForwardPart {
+function buildForwardPart(extractor: Model, declared: readonly StepInputName[], views: number): ForwardPart {
+  if (!Number.isInteger(views) || views < 1) {
+    throw new FindableError('INVALID_ARGUMENT', `A step graph needs a whole number of views >= 1 (got ${views}).`);
+  }
   const io = extractorIo(extractor);
   const g = GraphBuilder.fromModel(extractor);
   g.clearOutputs();
@@ -157,11 +166,11 @@ function buildForwardPart(extractor: Model, declared: readonly StepInputName[]):
     lr: [1],
     x_orig: image,
     jnd: [1, 1, 'H', 'W'],
-    resize_rows: ['V', io.size, 'H'],
-    resize_cols: ['V', io.size, 'W'],
-    view_color: ['V', 3, 3],
-    view_mean: ['V', 3, 3],
-    view_weight: ['V'],
+    resize_rows: [views, io.size, 'H'],
+    resize_cols: [views, io.size, 'W'],
+    view_color: [views, 3, 3],
+    view_mean: [views, 3, 3],
+    view_weight: [views],
     target: [1, io.dim],
     alpha: [1],
     lambda_f: [1],
@@ -196,11 +205,11 @@ function buildForwardPart(extractor: Model, declared: readonly StepInputName[]):
     n('MatMul', [pixels, unsqueeze1(inputs.view_color)]),
     n('MatMul', [meanColour, unsqueeze1(inputs.view_mean)]),
   ]);
-  const views = n('Clip', [n('Transpose', [coloured], { perm: [0, 3, 1, 2] }), c(0), c(1)]); // [V,3,S,S]
+  const viewImages = n('Clip', [n('Transpose', [coloured], { perm: [0, 3, 1, 2] }), c(0), c(1)]); // [V,3,S,S]
   // Feed the views to the nodes that read the network's former input.
   for (const node of g.nodes) {
     node.inputs.forEach((name, i) => {
-      if (name === io.input) node.inputs[i] = views;
+      if (name === io.input) node.inputs[i] = viewImages;
     });
   }
   const feat = io.output; // [V,D]
@@ -235,8 +244,8 @@ export const FORWARD_INPUTS: readonly StepInputName[] = STEP_INPUTS.filter(
 );
 
 /** The step graph's forward part alone (outputs loss and cosine), for cost comparisons. */
-export function buildForwardGraph(extractor: Model): Model {
-  const f = buildForwardPart(extractor, FORWARD_INPUTS);
+export function buildForwardGraph(extractor: Model, views = 1): Model {
+  const f = buildForwardPart(extractor, FORWARD_INPUTS, views);
   f.g.output(f.loss, { name: 'loss' });
   f.g.output(f.cosine, { name: 'cosine' });
   return f.g.build();
@@ -244,8 +253,12 @@ export function buildForwardGraph(extractor: Model): Model {
 
 /** Builds the step graph around an extractor model (which is not modified). */
 export function buildStepGraph(extractor: Model, options: StepGraphOptions = {}): Model {
-  const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = options;
-  const { g, c, n, delta, loss, featureLoss, imageLoss, cosine, unitMse } = buildForwardPart(extractor, STEP_INPUTS);
+  const { views = 1, beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = options;
+  const { g, c, n, delta, loss, featureLoss, imageLoss, cosine, unitMse } = buildForwardPart(
+    extractor,
+    STEP_INPUTS,
+    views,
+  );
   const [m, v, step, lr] = ['adam_m', 'adam_v', 'step', 'lr'];
 
   const [grad] = appendGradient(g, { of: loss, wrt: [delta], seed: c(1, [1]) });

@@ -74,11 +74,18 @@ export function SettingsPanel({
           </label>
         )}
         <label className="check">
-          <input type="checkbox" checked={false} disabled aria-describedby="metadata-help" />
+          <input
+            type="checkbox"
+            checked={settings.keepMetadata}
+            onChange={(e) => set('keepMetadata', e.target.checked)}
+            aria-describedby="metadata-help"
+            data-testid="keep-metadata"
+          />
           Keep metadata (EXIF)
           <small id="metadata-help">
-            Not available in the browser yet: results are re-encoded from pixels and carry no EXIF (camera data and GPS
-            location are dropped; orientation is applied to the pixels).
+            Copies camera data, date, copyright, GPS location and XMP from the original into the result. Off: the result
+            carries none. Orientation is applied to the pixels either way; a colour profile other than sRGB is not kept
+            (the pixels are converted to sRGB).
           </small>
         </label>
         <label>

@@ -34,7 +34,14 @@ describe('settings', () => {
 
   it('round-trips through storage', () => {
     const storage = memoryStorage();
-    const s = { ...DEFAULT_UI_SETTINGS, alpha: 4.5, format: 'jpeg' as const, jpegQuality: 88, theme: 'dark' as const };
+    const s = {
+      ...DEFAULT_UI_SETTINGS,
+      alpha: 4.5,
+      format: 'jpeg' as const,
+      jpegQuality: 88,
+      theme: 'dark' as const,
+      keepMetadata: true,
+    };
     saveSettings(storage, s);
     expect(JSON.parse(storage.m.get(SETTINGS_KEY)!).schema).toBe(SETTINGS_SCHEMA);
     expect(loadSettings(storage)).toEqual(s);

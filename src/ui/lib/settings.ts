@@ -25,7 +25,7 @@ export interface UiSettings {
   format: 'png' | 'jpeg';
   /** JPEG quality in percent. */
   jpegQuality: number;
-  /** Not supported in the browser yet (outputs carry no EXIF); kept so the choice survives. */
+  /** Copy the original's EXIF / sRGB ICC profile / XMP into the result (off: the result carries none). */
   keepMetadata: boolean;
   backend: 'auto' | 'webgpu' | 'wasm';
   theme: 'system' | 'light' | 'dark';
