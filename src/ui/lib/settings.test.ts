@@ -21,6 +21,7 @@ describe('settings', () => {
     expect(DEFAULT_UI_SETTINGS).toMatchObject({ preset: 'paper', steps: 10, alpha: 3, format: 'png' });
     expect(toActivationSettings(DEFAULT_UI_SETTINGS)).toEqual({
       lr: DEFAULT_SETTINGS.lr,
+      views: 0,
       steps: DEFAULT_SETTINGS.steps,
       alpha: DEFAULT_SETTINGS.alpha,
     });
@@ -28,8 +29,20 @@ describe('settings', () => {
 
   it('the fast preset takes its steps and lr', () => {
     const fast = withPreset(DEFAULT_UI_SETTINGS, 'fast');
-    expect(toActivationSettings(fast)).toEqual({ lr: FAST_SETTINGS.lr, steps: FAST_SETTINGS.steps, alpha: 3 });
+    expect(toActivationSettings(fast)).toEqual({
+      lr: FAST_SETTINGS.lr,
+      views: 0,
+      steps: FAST_SETTINGS.steps,
+      alpha: 3,
+    });
     expect(withPreset(fast, 'paper').steps).toBe(10);
+  });
+
+  it('the robust preset adds three edited views per step at lr 0.2, and survives storage', () => {
+    const robust = withPreset(DEFAULT_UI_SETTINGS, 'robust');
+    expect(toActivationSettings(robust)).toEqual({ lr: 0.2, views: 3, steps: 10, alpha: 3 });
+    expect(migrateSettings(JSON.parse(JSON.stringify(robust))).preset).toBe('robust');
+    expect(migrateSettings({ ...robust, preset: 'turbo' }).preset).toBe('paper');
   });
 
   it('round-trips through storage', () => {

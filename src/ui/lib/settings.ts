@@ -8,12 +8,12 @@
  *        registerResults; strength renamed alpha
  */
 import type { ActivationSettings } from '../../core/activation/settings';
-import { DEFAULT_SETTINGS, FAST_SETTINGS } from '../../core/activation/settings';
+import { DEFAULT_SETTINGS, PRESETS } from '../../core/activation/settings';
 
 export const SETTINGS_KEY = 'findable.settings';
 export const SETTINGS_SCHEMA = 2;
 
-export type Preset = 'paper' | 'fast';
+export type Preset = keyof typeof PRESETS;
 
 export interface UiSettings {
   schema: typeof SETTINGS_SCHEMA;
@@ -79,7 +79,7 @@ export function migrateSettings(raw: unknown): UiSettings {
     schema++;
   }
   const d = DEFAULT_UI_SETTINGS;
-  const preset = oneOf(doc.preset, ['paper', 'fast'] as const, d.preset);
+  const preset = oneOf(doc.preset, Object.keys(PRESETS) as Preset[], d.preset);
   return {
     schema: SETTINGS_SCHEMA,
     preset,
@@ -95,7 +95,7 @@ export function migrateSettings(raw: unknown): UiSettings {
 }
 
 export function presetSteps(preset: Preset): number {
-  return preset === 'fast' ? FAST_SETTINGS.steps : DEFAULT_SETTINGS.steps;
+  return PRESETS[preset].steps;
 }
 
 /** Choosing a preset resets steps to the preset's. */
@@ -105,8 +105,8 @@ export function withPreset(s: UiSettings, preset: Preset): UiSettings {
 
 /** What the activation engine gets (validated again there by resolveSettings). */
 export function toActivationSettings(s: UiSettings): Partial<ActivationSettings> {
-  const base = s.preset === 'fast' ? FAST_SETTINGS : DEFAULT_SETTINGS;
-  return { lr: base.lr, steps: s.steps, alpha: s.alpha };
+  const base = PRESETS[s.preset];
+  return { lr: base.lr, views: base.views, steps: s.steps, alpha: s.alpha };
 }
 
 export function loadSettings(storage: Pick<Storage, 'getItem'> | null): UiSettings {
