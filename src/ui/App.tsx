@@ -21,6 +21,7 @@ import { ApiError, loadToken, registerImage, saveToken } from './lib/api';
 import { addHistory, HISTORY_RECORD_SCHEMA } from './lib/history';
 import { resultName, zipName } from './lib/names';
 import { type ItemResult, initialQueue, nextToRun, type QueueItem, queueReducer, queueSummary } from './lib/queue';
+import { markReady } from './lib/readiness';
 import { loadSettings, saveSettings, toActivationSettings, type UiSettings } from './lib/settings';
 import { showToast } from './lib/toasts';
 import { buildZip } from './lib/zip';
@@ -127,7 +128,7 @@ function Workspace({
         item.id,
         Comlink.transfer(bytes, [bytes]),
         toActivationSettings(s),
-        { format: s.format, quality: s.jpegQuality / 100 },
+        { format: s.format, quality: s.jpegQuality / 100, keepMetadata: s.keepMetadata },
         preference,
         Comlink.proxy((p: JobProgress) => {
           if (p.kind === 'stage') dispatch({ type: 'progress', id: item.id, progress: { stage: p.stage } });
@@ -152,9 +153,13 @@ function Workspace({
         gain: v.gain,
         backend: v.backend,
         totalMs: v.totalMs,
+        timings: v.timings,
         registration: v.registration,
       };
       dispatch({ type: 'done', id: item.id, result });
+      for (const warning of v.metadata?.warnings ?? []) {
+        showToast({ kind: 'info', message: `${item.name}: ${warning}`, timeout: 10000 });
+      }
       addHistory({
         schema: HISTORY_RECORD_SCHEMA,
         id: `${item.id}-${Date.now()}`,
@@ -230,6 +235,8 @@ function Workspace({
     window.addEventListener('dragover', over);
     window.addEventListener('drop', drop);
     window.addEventListener('paste', paste);
+    // From here a dropped or pasted photo is queued (it runs once the engine is ready).
+    markReady('dropReady');
     return () => {
       window.removeEventListener('dragenter', enter);
       window.removeEventListener('dragleave', leave);

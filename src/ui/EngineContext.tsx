@@ -7,6 +7,7 @@ import { createContext, type ReactNode, useContext, useEffect, useMemo, useState
 import type { EngineInfo, InitProgress } from '../../workers/protocol';
 import type { BackendPreference } from '../core/runtime/backend-choice';
 import { engine } from './engine-client';
+import { markReady } from './lib/readiness';
 
 export interface DownloadState {
   loaded: number;
@@ -62,6 +63,7 @@ export function EngineProvider({ preference, children }: { preference: BackendPr
           setInfo(r.value);
           setStatus('ready');
           setPhase('ready');
+          markReady('engineReady');
         } else {
           setError(r.error);
           setStatus('error');

@@ -83,6 +83,9 @@ export function QueueList({
           data-status={item.status}
           data-name={item.name}
           data-error-code={item.error?.code}
+          data-backend={item.result?.backend}
+          data-total-ms={item.result?.totalMs}
+          data-timings={item.result?.timings && JSON.stringify(item.result.timings)}
         >
           <div className="row-name">
             <strong title={item.name}>{item.name}</strong>

@@ -27,6 +27,8 @@ export interface ItemResult {
   gain: { before: number; after: number; cosineBefore: number; cosineAfter: number };
   backend: string;
   totalMs: number;
+  /** The worker's time per activation stage (extract, prepare, optimise, compose, measure), ms. */
+  timings?: Record<string, number>;
   registration: { listId: number | null; code: Uint8Array; codebookVersion: string; sha256: string };
   registeredId?: number;
 }
