@@ -49,6 +49,42 @@ export interface AddImageResult {
   created: boolean;
 }
 
+/** What RegistryStore.scanIndexRows reads. */
+export interface IndexScanQuery {
+  /** The version of the codebook the live index serves: its registrations come with their code. */
+  codebookVersion: string;
+  /** Bytes of one of that codebook's codes (the packed layout needs it). */
+  codeSize: number;
+  /** Reads registrations with a larger id (0 for the first page). */
+  afterId: number;
+  /** At most this many registrations (both kinds together). */
+  limit: number;
+}
+
+/**
+ * One page of registrations as the live index needs them, in typed arrays rather than one object per
+ * row: building per-row records cost most of a 1M-registration start-up (docs/server.md).
+ */
+export interface IndexRowsPage {
+  /** Registrations read; 0 ends the scan. */
+  count: number;
+  /** The largest id read: the next page's afterId. */
+  lastId: number;
+  /** Registrations made with the query's codebookVersion that carry a code, ids ascending. */
+  coded: {
+    ids: Float64Array;
+    /** The inverted list of each, -1 where it has none (null listId); -2 for a value outside int32. */
+    listIds: Int32Array;
+    /** ids.length x codeSize bytes, row-major. */
+    codes: Uint8Array;
+  };
+  /**
+   * Every other registration (another codebook version, or no code), ids ascending, with its stored
+   * feature (null when it has none): the live index re-encodes what it can.
+   */
+  reencode: { ids: Float64Array; features: (Float32Array | null)[] };
+}
+
 export interface RegistryStore {
   /** Durably stores a registration. Idempotent per (owner, sha256): a retry returns the first record. */
   addImage(image: NewImage): Promise<AddImageResult>;
@@ -57,8 +93,12 @@ export interface RegistryStore {
   getImages(ids: readonly number[]): Promise<Map<number, ImageRecord>>;
   /** Durably deletes a registration; false if there was none. */
   deleteImage(id: number): Promise<boolean>;
-  /** Pages through every registration in id order (used to rebuild the live index at start-up). */
-  listImages(afterId: number, limit: number): Promise<ImageRecord[]>;
+  /**
+   * Pages through every registration in id order, reading only what the live index needs (used to
+   * rebuild it at start-up). Registrations of `query.codebookVersion` with a code come packed, the
+   * others with their feature. Throws SHAPE_MISMATCH if such a code is not `codeSize` bytes long.
+   */
+  scanIndexRows(query: IndexScanQuery): Promise<IndexRowsPage>;
   countImages(): Promise<number>;
 
   /** Stores a token by the SHA-256 of its secret. Names are unique among valid tokens. */

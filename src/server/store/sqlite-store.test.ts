@@ -65,7 +65,7 @@ describe('SqliteRegistryStore', () => {
     expect([...(await again.getImages([rb!.id, 999, ra!.id])).keys()].sort()).toEqual([ra!.id, rb!.id].sort());
   });
 
-  it('is idempotent per (owner, file), never reuses ids after a delete, pages in id order', async () => {
+  it('is idempotent per (owner, file), never reuses ids after a delete, scans in id order', async () => {
     const { store } = tempStore();
     const t1 = await store.createToken('one', hashToken('fdb_1'));
     const t2 = await store.createToken('two', hashToken('fdb_2'));
@@ -83,13 +83,96 @@ describe('SqliteRegistryStore', () => {
     for (let i = 10; i < 25; i++) await store.addImage(image(t1.id, i));
     const seen: number[] = [];
     for (let after = 0; ; ) {
-      const page = await store.listImages(after, 4);
-      if (page.length === 0) break;
-      seen.push(...page.map((r) => r.id));
-      after = page[page.length - 1].id;
+      const page = await store.scanIndexRows({ codebookVersion: 'cb-1', codeSize: 8, afterId: after, limit: 4 });
+      if (page.count === 0) break;
+      seen.push(...page.coded.ids);
+      after = page.lastId;
     }
     expect(seen).toEqual([...seen].sort((x, y) => x - y));
     expect(seen.length).toBe(await store.countImages());
+    expect(seen).not.toContain(otherOwner.record.id);
+  });
+
+  it("scanIndexRows: packs the current codebook's codes, gives the other rows their feature, in id order", async () => {
+    const { store } = tempStore();
+    const t = await store.createToken('t', hashToken('fdb_t'));
+    const feature = Float32Array.from({ length: 16 }, (_, i) => Math.cos(i) / 4);
+    // Kinds, by i % 5: 0-2 current code (list i % 7; list null when i % 5 = 2), 3 an older codebook with
+    // a feature, 4 a feature only.
+    const made = new Map<number, NewImage>();
+    for (let i = 0; i < 23; i++) {
+      const kind = i % 5;
+      const extra: Partial<NewImage> =
+        kind === 2
+          ? { listId: null }
+          : kind === 3
+            ? { codebookVersion: 'cb-0', feature: feature.map((x) => x + i) }
+            : kind === 4
+              ? { code: null, listId: null, feature: feature.map((x) => x - i) }
+              : {};
+      const { record } = await store.addImage(image(t.id, i, extra));
+      made.set(record.id, image(t.id, i, extra));
+    }
+    const deleted = [...made.keys()][6];
+    await store.deleteImage(deleted);
+    made.delete(deleted);
+
+    const coded = { ids: [] as number[], lists: [] as number[], codes: [] as number[] };
+    const reencode = { ids: [] as number[], features: [] as (Float32Array | null)[] };
+    const lastIds: number[] = [];
+    for (let after = 0; ; ) {
+      const page = await store.scanIndexRows({ codebookVersion: 'cb-1', codeSize: 8, afterId: after, limit: 5 });
+      if (page.count === 0) {
+        expect(page.lastId).toBe(after);
+        break;
+      }
+      expect(page.count).toBe(page.coded.ids.length + page.reencode.ids.length);
+      expect(page.count).toBeLessThanOrEqual(5);
+      expect(page.coded.codes).toBeInstanceOf(Uint8Array);
+      expect(page.coded.codes.length).toBe(page.coded.ids.length * 8);
+      coded.ids.push(...page.coded.ids);
+      coded.lists.push(...page.coded.listIds);
+      coded.codes.push(...page.coded.codes);
+      reencode.ids.push(...page.reencode.ids);
+      reencode.features.push(...page.reencode.features);
+      lastIds.push(page.lastId);
+      after = page.lastId;
+    }
+    const ids = [...made.keys()]; // insertion order = id order
+    const isCoded = (im: NewImage) => im.codebookVersion === 'cb-1' && im.code !== null;
+    const want = ids.filter((id) => isCoded(made.get(id)!));
+    expect(coded.ids).toEqual(want);
+    expect(coded.lists).toEqual(want.map((id) => made.get(id)!.listId ?? -1));
+    expect(coded.lists).toContain(-1);
+    expect(coded.codes).toEqual(want.flatMap((id) => [...made.get(id)!.code!]));
+    expect(reencode.ids).toEqual(ids.filter((id) => !isCoded(made.get(id)!)));
+    expect(reencode.features).toEqual(reencode.ids.map((id) => made.get(id)!.feature));
+    expect(lastIds).toEqual(ids.filter((_, i) => i % 5 === 4 || i === ids.length - 1));
+
+    // Another served version: every row must be re-encoded, the ones without a feature come with null.
+    const other = await store.scanIndexRows({ codebookVersion: 'cb-2', codeSize: 8, afterId: 0, limit: 100 });
+    expect(other.coded.ids.length).toBe(0);
+    expect([...other.reencode.ids]).toEqual(ids);
+    expect(other.reencode.features.filter((f) => f === null).length).toBe(want.length);
+
+    // The ordered variant of the page query (the fallback) reads the same page.
+    const stmts = (store as unknown as { stmts: Record<string, { get(p: unknown): unknown }> }).stmts;
+    const params = { codeSize: 8, version: 'cb-1', afterId: 0, limit: 100 };
+    expect(stmts.indexPageOrdered.get(params)).toEqual(stmts.indexPage.get(params));
+  });
+
+  it('scanIndexRows: a current code of the wrong size is refused with its id', async () => {
+    const { store } = tempStore();
+    const t = await store.createToken('t', hashToken('fdb_t'));
+    await store.addImage(image(t.id, 1));
+    const bad = await store.addImage(image(t.id, 2, { code: new Uint8Array(7) }));
+    const scan = store.scanIndexRows({ codebookVersion: 'cb-1', codeSize: 8, afterId: 0, limit: 10 });
+    await expect(scan).rejects.toSatisfy(
+      (e: unknown) => isFindableError(e, 'SHAPE_MISMATCH') && e.details?.id === bad.record.id,
+    );
+    // Under another codebook the same row is only a row to re-encode.
+    const other = await store.scanIndexRows({ codebookVersion: 'cb-2', codeSize: 8, afterId: 0, limit: 10 });
+    expect(other.reencode.ids.length).toBe(2);
   });
 
   it('group-commits concurrent registrations: duplicates resolve to one record, a bad one fails alone', async () => {

@@ -13,7 +13,15 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { FindableError } from '../../core/errors';
-import type { AddImageResult, ImageRecord, NewImage, RegistryStore, TokenRecord } from './registry-store';
+import type {
+  AddImageResult,
+  ImageRecord,
+  IndexRowsPage,
+  IndexScanQuery,
+  NewImage,
+  RegistryStore,
+  TokenRecord,
+} from './registry-store';
 
 export const DATABASE_FILE = 'registry.sqlite3';
 
@@ -69,6 +77,37 @@ interface ImageRow {
   created_at: number;
 }
 
+/**
+ * scanIndexRows's page, aggregated by SQLite into one row: count, last id, the coded rows' ids and list
+ * ids as JSON arrays, their codes concatenated into one blob, and how many of those codes have the
+ * wrong length. better-sqlite3 allocates an array (or object) and a Buffer for every row it returns,
+ * which cost about twice as much as the whole aggregated page; JSON.parse of a page is cheap.
+ * The subquery has a LIMIT, so SQLite cannot flatten it into the aggregate: the aggregates consume its
+ * rows in id order, all of them in the same order. `ordered` puts ORDER BY into every aggregate, which
+ * SQLite guarantees, at about twice the cost: the store falls back to it if a page ever comes back out
+ * of order.
+ */
+function indexPageSql(ordered: boolean): string {
+  const by = ordered ? ' ORDER BY id' : '';
+  return `SELECT count(*), max(id),
+      json_group_array(id${by}) FILTER (WHERE cur),
+      json_group_array(list_id${by}) FILTER (WHERE cur),
+      CAST(group_concat(code, ''${by}) FILTER (WHERE cur) AS BLOB),
+      count(*) FILTER (WHERE cur AND length(code) <> @codeSize)
+    FROM (SELECT id, list_id, code, codebook_version = @version AND code IS NOT NULL AS cur
+          FROM images WHERE id > @afterId ORDER BY id LIMIT @limit)`;
+}
+
+interface IndexPageParams {
+  codeSize: number;
+  version: string;
+  afterId: number;
+  limit: number;
+}
+
+/** count, last id, ids JSON, list ids JSON, codes (null when none), codes of the wrong length. */
+type IndexPageRow = [number, number | null, string, string, Buffer | null, number];
+
 interface TokenRow {
   id: number;
   name: string;
@@ -100,6 +139,41 @@ function imageFromRow(row: ImageRow): ImageRecord {
     sha256: row.sha256,
     ownerTokenId: row.owner_token_id,
     createdAt: row.created_at,
+  };
+}
+
+/**
+ * The typed arrays of an aggregated page, or undefined if its ids are not strictly ascending after
+ * afterId (then the page must be read again with ordered aggregates).
+ */
+function unpackIndexPage(
+  row: IndexPageRow,
+  afterId: number,
+): (Pick<IndexRowsPage, 'count' | 'lastId' | 'coded'> & { wrongCodes: number }) | undefined {
+  const [count, lastId, idsJson, listsJson, codes, wrongCodes] = row;
+  const idList = JSON.parse(idsJson) as number[];
+  const listList = JSON.parse(listsJson) as (number | null)[];
+  const n = idList.length;
+  const ids = new Float64Array(n);
+  const listIds = new Int32Array(n);
+  let previous = afterId;
+  for (let i = 0; i < n; i++) {
+    const id = idList[i];
+    if (!(id > previous)) return undefined;
+    ids[i] = previous = id;
+    const l = listList[i];
+    listIds[i] = l === null ? -1 : Number.isInteger(l) && l >= 0 && l <= 0x7fffffff ? l : -2;
+  }
+  return {
+    count,
+    lastId: lastId ?? afterId,
+    wrongCodes,
+    // A plain Uint8Array view, no copy (a Buffer's slice() shares memory, a Uint8Array's copies).
+    coded: {
+      ids,
+      listIds,
+      codes: codes === null ? new Uint8Array(0) : new Uint8Array(codes.buffer, codes.byteOffset, codes.byteLength),
+    },
   };
 }
 
@@ -153,7 +227,21 @@ function prepareStatements(db: Database.Database) {
     imageById: db.prepare<[number], ImageRow>('SELECT * FROM images WHERE id = ?'),
     imagesByIds: db.prepare<[string], ImageRow>('SELECT * FROM images WHERE id IN (SELECT value FROM json_each(?))'),
     deleteImage: db.prepare<[number]>('DELETE FROM images WHERE id = ?'),
-    listImages: db.prepare<[number, number], ImageRow>('SELECT * FROM images WHERE id > ? ORDER BY id LIMIT ?'),
+    indexPage: db.prepare<[IndexPageParams], IndexPageRow>(indexPageSql(false)).raw(),
+    indexPageOrdered: db.prepare<[IndexPageParams], IndexPageRow>(indexPageSql(true)).raw(),
+    // The rows of (afterId, lastId] the page did not pack: few, except after a codebook change.
+    reencodeRows: db
+      .prepare<[number, number, string], [number, Buffer | null]>(
+        `SELECT id, feature FROM images WHERE id > ? AND id <= ?
+           AND NOT (codebook_version = ? AND code IS NOT NULL) ORDER BY id`,
+      )
+      .raw(),
+    wrongCode: db
+      .prepare<[number, number, string, number], [number, number]>(
+        `SELECT id, length(code) FROM images WHERE id > ? AND id <= ? AND codebook_version = ?
+           AND code IS NOT NULL AND length(code) <> ? ORDER BY id LIMIT 1`,
+      )
+      .raw(),
     countImages: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM images'),
     insertToken: db.prepare<[string, Buffer, number], TokenRow>(
       'INSERT INTO tokens (name, secret_sha256, created_at) VALUES (?, ?, ?) RETURNING id, name, created_at, revoked_at',
@@ -283,8 +371,47 @@ export class SqliteRegistryStore implements RegistryStore {
     return this.stmts.deleteImage.run(id).changes > 0;
   }
 
-  async listImages(afterId: number, limit: number): Promise<ImageRecord[]> {
-    return this.stmts.listImages.all(afterId, limit).map(imageFromRow);
+  async scanIndexRows(query: IndexScanQuery): Promise<IndexRowsPage> {
+    const { codebookVersion, codeSize, afterId, limit } = query;
+    if (!Number.isInteger(codeSize) || codeSize < 1 || !Number.isInteger(limit) || limit < 1) {
+      throw new FindableError('INVALID_ARGUMENT', 'scanIndexRows needs a positive integer codeSize and limit.', {
+        codeSize,
+        limit,
+      });
+    }
+    // One read transaction: the page and its rows to re-encode come from the same snapshot.
+    return this.db.transaction(() => this.readIndexPage(codebookVersion, codeSize, afterId, limit))();
+  }
+
+  private readIndexPage(codebookVersion: string, codeSize: number, afterId: number, limit: number): IndexRowsPage {
+    const params = { codeSize, version: codebookVersion, afterId, limit };
+    let page = unpackIndexPage(this.stmts.indexPage.get(params)!, afterId);
+    page ??= unpackIndexPage(this.stmts.indexPageOrdered.get(params)!, afterId);
+    if (page === undefined) {
+      throw new FindableError('IO', 'The registry database returned a page of registrations out of id order.');
+    }
+    if (page.wrongCodes > 0) {
+      const [id, length] = this.stmts.wrongCode.get(afterId, page.lastId, codebookVersion, codeSize)!;
+      throw new FindableError(
+        'SHAPE_MISMATCH',
+        `Registration ${id} has a ${length}-byte code; codes of codebook ${codebookVersion} have ${codeSize}.`,
+        { id, expected: codeSize, actual: length },
+      );
+    }
+    const ids: number[] = [];
+    const features: (Float32Array | null)[] = [];
+    if (page.coded.ids.length < page.count) {
+      for (const [id, feature] of this.stmts.reencodeRows.all(afterId, page.lastId, codebookVersion)) {
+        ids.push(id);
+        features.push(feature === null ? null : featureFromBlob(feature));
+      }
+    }
+    return {
+      count: page.count,
+      lastId: page.lastId,
+      coded: page.coded,
+      reencode: { ids: Float64Array.from(ids), features },
+    };
   }
 
   async countImages(): Promise<number> {
