@@ -16,8 +16,10 @@
  *     exports the coarse centroids and the PQ codebook; ours is built with IndexIVFPQ.fromParts from them.
  *  2. Each side adds all n rows with ids 0..n-1 (chunks of 100k), one after the other (never concurrently).
  *  3. Memory: faiss = process RSS delta over read_index + add (includes its precomputed table), and its
- *     serialized size; ours = heapUsed + arrayBuffers delta after a forced GC, and the bytes of the index's
- *     own arrays (list buffers at their allocated capacity + centroids + codebook).
+ *     serialized size; ours, after add and the searches (so with its precomputed table) = heapUsed + external
+ *     (ArrayBuffers and WebAssembly memories) delta after a forced GC, and the bytes of the index's own arrays
+ *     (list buffers at their allocated capacity + centroids + codebook) plus its kernels' memories (workBytes:
+ *     the coarse kernel's centroid copy, the precomputed table, scan buffers).
  *  4. Latency: nq single-query searches (k = 10) per nprobe in {1, 16} after a warm-up, one thread on both
  *     sides (faiss: omp_set_num_threads(1), OPENBLAS_NUM_THREADS=1; faiss's time includes its Python
  *     wrapper, ~10 us per call). Wall-clock stats come with the CPU time of the whole loop per query (ours:
@@ -173,10 +175,11 @@ function cpuMs(start: NodeJS.CpuUsage): number {
   return (c.user + c.system) / 1000;
 }
 
+/** JS heap + memory outside it (`external` includes ArrayBuffers and WebAssembly memories), after a full GC. */
 function liveBytes(): { live: number; rss: number } {
   gc();
   const m = process.memoryUsage();
-  return { live: m.heapUsed + m.arrayBuffers, rss: m.rss };
+  return { live: m.heapUsed + m.external, rss: m.rss };
 }
 
 /** Bytes of the index's own arrays: list buffers at allocated capacity (and at used size), centroids, codebook. */
@@ -216,7 +219,8 @@ function compareIds(ours: Float64Array, theirs: Float64Array, src: Float64Array,
     const sb = new Set(b);
     let same = true;
     for (let j = 0; j < k; j++) {
-      if (sb.has(a[j]) && a[j] !== -1) overlap++;
+      // Missing results (-1: fewer than k vectors in the probed lists) agree when both sides miss the slot.
+      if (a[j] === -1 ? b[j] === -1 : sb.has(a[j])) overlap++;
       if (a[j] !== b[j]) same = false;
     }
     if (a[0] === b[0]) top1++;
@@ -295,8 +299,6 @@ async function runScale(ctx: BenchContext, dir: string, scale: Scale, nq: number
     closeSync(fd);
   }
   const addCpuS = cpuMs(addCpu0) / 1000;
-  const after = liveBytes();
-  const arrays = indexArrayBytes(index);
 
   const records: BenchRecord[] = [];
   const push = (r: Omit<BenchRecord, 'suite'>) => records.push({ suite: SUITE, ...r });
@@ -316,27 +318,6 @@ async function runScale(ctx: BenchContext, dir: string, scale: Scale, nq: number
       vectorsPerSecond: Math.round(n / fm.addSeconds),
       cpuSeconds: round(fm.addCpuSeconds),
       faiss: fm.faissVersion,
-    },
-  });
-  push({
-    name: `ivfpq ${label} memory (ours, index arrays)`,
-    value: arrays.allocated / MiB,
-    unit: 'MiB',
-    params: {
-      ...common,
-      what: 'inverted-list buffers at allocated capacity + centroids + PQ codebook',
-      usedListBytes: arrays.usedLists,
-      bytesPerVector: round(arrays.allocated / n),
-    },
-  });
-  push({
-    name: `ivfpq ${label} memory (ours, process delta)`,
-    value: (after.live - before.live) / MiB,
-    unit: 'MiB',
-    params: {
-      ...common,
-      what: 'heapUsed + arrayBuffers after forced GC, before fromParts vs after add',
-      rssDeltaMiB: round((after.rss - before.rss) / MiB),
     },
   });
   push({
@@ -399,8 +380,10 @@ async function runScale(ctx: BenchContext, dir: string, scale: Scale, nq: number
         cpuMsPerQuery: round(oursCpuMs),
         ratioCpu: round(oursCpuMs / fsr.cpuMsPerQuery),
       },
-      target: `<= ${TARGET_RATIO}x faiss`,
-      met: ratio <= TARGET_RATIO,
+      // Judged on CPU time per query: on this shared 2-core machine the wall clock mostly measures how long
+      // other jobs kept each process off the CPU (the two sides run one after the other, under different load).
+      target: `<= ${TARGET_RATIO}x faiss (CPU time per query)`,
+      met: oursCpuMs / fsr.cpuMsPerQuery <= TARGET_RATIO,
     });
     push({
       name: `ivfpq ${label} search nprobe=${nprobe} (faiss)`,
@@ -447,6 +430,33 @@ async function runScale(ctx: BenchContext, dir: string, scale: Scale, nq: number
         `cpu ${oursCpuMs.toFixed(3)} vs ${fsr.cpuMsPerQuery.toFixed(3)} ms), ids ${cmp.overlapPct.toFixed(1)}% same`,
     );
   }
+  // Memory after the searches, like faiss's (its precomputed table exists from read_index on).
+  const after = liveBytes();
+  const arrays = indexArrayBytes(index);
+  push({
+    name: `ivfpq ${label} memory (ours, index arrays + search work space)`,
+    value: (arrays.allocated + index.workBytes) / MiB,
+    unit: 'MiB',
+    params: {
+      ...common,
+      what: 'inverted-list buffers at allocated capacity + centroids + PQ codebook + kernel memories (centroid copy, precomputed table, scan buffers)',
+      listsAndCodebookMiB: round(arrays.allocated / MiB),
+      workMiB: round(index.workBytes / MiB),
+      precomputedTableMiB: round(index.precomputedTableBytes / MiB),
+      usedListBytes: arrays.usedLists,
+      bytesPerVector: round(arrays.allocated / n),
+    },
+  });
+  push({
+    name: `ivfpq ${label} memory (ours, process delta)`,
+    value: (after.live - before.live) / MiB,
+    unit: 'MiB',
+    params: {
+      ...common,
+      what: 'heapUsed + external (ArrayBuffers, wasm memories) after forced GC, before fromParts vs after add + searches',
+      rssDeltaMiB: round((after.rss - before.rss) / MiB),
+    },
+  });
   return records;
 }
 

@@ -285,19 +285,25 @@ async function run(ctx: BenchContext): Promise<BenchRecord[]> {
       });
     };
 
+    /** Fills the registry to n, measures start-ups, and records the idle server's RSS after the last. */
+    const startAt = async (n: number) => {
+      await fillTo(n);
+      const started = await measureStartup(env, n, startupRuns, records);
+      records.push({
+        suite: SUITE,
+        name: `server RSS after start-up, ${label(n)} registered`,
+        value: procStats(started.pid).rssMiB,
+        unit: 'MiB',
+        params: { registered: n, what: 'VmRSS of the server process, idle, right after it listens' },
+      });
+      return started;
+    };
+
     // 0 registrations: the fixed cost of a start (tsx, extractor session, codebook).
     server = await measureStartup(env, 0, 1, records);
     await server.stop();
 
-    await fillTo(LOAD_N);
-    server = await measureStartup(env, LOAD_N, startupRuns, records);
-    records.push({
-      suite: SUITE,
-      name: `server RSS after start-up, ${label(LOAD_N)} registered`,
-      value: procStats(server.pid).rssMiB,
-      unit: 'MiB',
-      params: { registered: LOAD_N, what: 'VmRSS of the server process, idle, right after it listens' },
-    });
+    server = await startAt(LOAD_N);
 
     // Requests.
     const rng = new Mt19937(606);
@@ -430,15 +436,7 @@ async function run(ctx: BenchContext): Promise<BenchRecord[]> {
     }
 
     if (!ctx.quick) {
-      await fillTo(BIG_N);
-      server = await measureStartup(env, BIG_N, startupRuns, records);
-      records.push({
-        suite: SUITE,
-        name: `server RSS after start-up, ${label(BIG_N)} registered`,
-        value: procStats(server.pid).rssMiB,
-        unit: 'MiB',
-        params: { registered: BIG_N, what: 'VmRSS of the server process, idle, right after it listens' },
-      });
+      server = await startAt(BIG_N);
       const big = await measureLoad(
         env,
         server,

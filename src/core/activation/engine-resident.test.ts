@@ -1,21 +1,13 @@
-/**
- * The runtime's optional `resident` hook (WebGPU keeps the per-photo constant inputs on the device): the
- * engine hands it every constant input once per photo, gives the step graph what it returns, and disposes
- * each returned tensor when the photo is done, on success, on cancel and on error. Here the hook makes
- * host copies (onnxruntime-node), so results must equal the run without it.
- */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tensor } from 'onnxruntime-common';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RgbImage } from '../image/types';
-import { loadModel, saveModel } from '../onnx/proto-io';
 import { type ActivationQuantizer, activatePhoto } from './engine';
 import type { ActivationRuntime } from './runtime';
-import { buildStepGraph } from './step-graph';
+import { loadTestRuntime } from './test-runtime.node';
 
-const fixtures = join(import.meta.dirname, '__fixtures__');
+const _fixtures = join(import.meta.dirname, '__fixtures__');
 let rt: ActivationRuntime;
 
 /** A fixed target direction stands in for an index (this test is about tensors, not recall). */
@@ -50,15 +42,7 @@ function recordingHook(failAt = Number.POSITIVE_INFINITY) {
 }
 
 beforeAll(async () => {
-  const extractorBytes = readFileSync(join(fixtures, 'step_cnn.onnx'));
-  const options = { executionProviders: ['cpu'], intraOpNumThreads: 1 };
-  rt = {
-    ort,
-    featureSession: await ort.InferenceSession.create(extractorBytes, options),
-    stepSession: await ort.InferenceSession.create(saveModel(buildStepGraph(loadModel(extractorBytes))), options),
-    size: 16,
-    dim: 12,
-  };
+  rt = await loadTestRuntime();
 });
 
 describe('activatePhoto with a resident hook', () => {

@@ -1,20 +1,17 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { computeJnd } from '../image/jnd';
 import type { RgbImage } from '../image/types';
 import { indexFactory } from '../index/factory';
 import { Mt19937 } from '../index/rng';
 import type { VectorIndex } from '../index/types';
-import { loadModel, saveModel } from '../onnx/proto-io';
 import { type ActivationProgress, activatePhoto, workingSize } from './engine';
 import { extractFeatures } from './extract';
 import type { ActivationRuntime } from './runtime';
 import { resolveSettings } from './settings';
-import { buildStepGraph } from './step-graph';
+import { loadTestRuntime } from './test-runtime.node';
 
-const fixtures = join(import.meta.dirname, '__fixtures__');
+const _fixtures = join(import.meta.dirname, '__fixtures__');
 let rt: ActivationRuntime;
 let index: VectorIndex;
 
@@ -36,17 +33,7 @@ function photo(width: number, height: number, seed = 1): RgbImage {
 }
 
 beforeAll(async () => {
-  const extractorBytes = readFileSync(join(fixtures, 'step_cnn.onnx'));
-  const options = { executionProviders: ['cpu'], intraOpNumThreads: 1 };
-  rt = {
-    ort,
-    featureSession: await ort.InferenceSession.create(extractorBytes, options),
-    stepSession: await ort.InferenceSession.create(saveModel(buildStepGraph(loadModel(extractorBytes))), options),
-    stepSessionFor: (views) =>
-      ort.InferenceSession.create(saveModel(buildStepGraph(loadModel(extractorBytes), { views })), options),
-    size: 16,
-    dim: 12,
-  };
+  rt = await loadTestRuntime();
   // An IVF-PQ trained on the features of synthetic photos (few points per code: q(x) != x).
   const train = Array.from({ length: 400 }, (_, i) => photo(24, 18, 100 + i));
   const x = await extractFeatures(rt, train);

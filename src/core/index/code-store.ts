@@ -39,6 +39,18 @@ export class CodeStore {
     return this.idBuf.subarray(0, this.n);
   }
 
+  /**
+   * The backing buffers themselves (over-allocated: only the first ntotal entries are meaningful), for hot
+   * loops that must not allocate a view per call; valid until the next append/remove.
+   */
+  get codeBuffer(): Uint8Array {
+    return this.buf;
+  }
+
+  get idBuffer(): Float64Array {
+    return this.idBuf;
+  }
+
   /** The codes as float32 (only meaningful when codeSize = 4 * d). */
   floatView(): Float32Array {
     return new Float32Array(this.buf.buffer, this.buf.byteOffset, (this.n * this.codeSize) >> 2);

@@ -3,12 +3,14 @@
  *
  * Distances use ||x - y||^2 = ||x||^2 - 2 x.y + ||y||^2 (faiss's BLAS path), computed in float64 from
  * float32 storage, clamped at 0. In float64 the cancellation error is ~1e-16 ||x||^2, far below faiss's own
- * float32 rounding, so results equal exact distances for every practical purpose. Loops are blocked
- * (a block of database rows stays in cache while all queries of a block pass over it) and register-blocked
- * (several rows at a time so each load feeds several multiply-adds); nothing is allocated inside the loops.
- * Summation order is fixed (j ascending), so results are bit-identical on every JS engine.
+ * float32 rounding, so results equal exact distances for every practical purpose. The dot products come from
+ * dot-kernel.ts (WebAssembly SIMD, or its bit-identical JS loop), a block of y rows at a time (the block stays in
+ * cache while a block of queries passes over it); norms are summed in ascending j. Summation order is fixed, so
+ * results are bit-identical on every engine.
  */
+import { DotKernel } from './dot-kernel.ts';
 import type { ResultHeap } from './result-heap.ts';
+import { wasmKernelsEnabled } from './wasm-asm.ts';
 
 /** Squared norms of n rows (n x d), float64. */
 export function normsSq(x: Float32Array, n: number, d: number, out: Float64Array = new Float64Array(n)): Float64Array {
@@ -38,58 +40,65 @@ export function l2sqr(x: ArrayLike<number>, xo: number, y: ArrayLike<number>, yo
 const BLOCK_Y = 256;
 /** Queries handled per pass over a y block. */
 const BLOCK_X = 64;
+/**
+ * Largest y (float32 values) the shared kernel copies whole per call; a larger y (an IndexFlat's database) is
+ * copied block by block, once per block of queries. 2^21 values = 8 MiB (4096 x 512 centroids).
+ */
+const RESIDENT_MAX = 1 << 21;
+
+let sharedKernel: DotKernel | null = null;
+let sharedKernelWasm = true;
+let xNormScratch = new Float64Array(0);
+
+/** Squared norms of the query rows into a reused buffer (valid until the next call). */
+function queryNorms(x: Float32Array, nx: number, d: number): Float64Array {
+  if (xNormScratch.length < nx) xNormScratch = new Float64Array(Math.max(nx, 64));
+  return normsSq(x, nx, d, xNormScratch);
+}
 
 /**
- * dots[i * ny + c] = x_i . y_c for a block: x rows [i0, i1), y rows [c0, c1) written at dots[(i - i0) * ldd + (c - c0)].
+ * Calls visit(i0, i1, c0, c1, dots) for blocks of queries [i0, i1) and y rows [c0, c1), c ascending within each
+ * query block, with dots[(i - i0) * (c1 - c0) + (c - c0)] = x_i . y_c. `kernel`, when given, already holds y.
  */
-function dotBlock(
+function forDotBlocks(
   x: Float32Array,
-  i0: number,
-  i1: number,
+  nx: number,
   y: Float32Array,
-  c0: number,
-  c1: number,
+  ny: number,
   d: number,
-  dots: Float64Array,
-  ldd: number,
+  kernel: DotKernel | undefined,
+  visit: (i0: number, i1: number, c0: number, c1: number, dots: Float64Array) => void,
 ): void {
-  for (let i = i0; i < i1; i++) {
-    const xo = i * d;
-    const ro = (i - i0) * ldd - c0;
-    let c = c0;
-    for (; c + 3 < c1; c += 4) {
-      const y0 = c * d;
-      const y1 = y0 + d;
-      const y2 = y1 + d;
-      const y3 = y2 + d;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let j = 0; j < d; j++) {
-        const xv = x[xo + j];
-        s0 += xv * y[y0 + j];
-        s1 += xv * y[y1 + j];
-        s2 += xv * y[y2 + j];
-        s3 += xv * y[y3 + j];
+  // Single-threaded and never re-entered (visit callbacks only read the block), so one shared work space.
+  if (sharedKernel === null || sharedKernelWasm !== wasmKernelsEnabled()) {
+    sharedKernel = new DotKernel();
+    sharedKernelWasm = wasmKernelsEnabled();
+  }
+  const k = kernel ?? sharedKernel;
+  const resident = kernel !== undefined || ny * d <= RESIDENT_MAX;
+  if (kernel === undefined && resident) k.setY(y, 0, ny, d);
+  // With few queries there is nothing to reuse from cache: one pass over all of y.
+  const blockY = nx <= 8 && resident ? ny : BLOCK_Y;
+  for (let i0 = 0; i0 < nx; i0 += BLOCK_X) {
+    const i1 = Math.min(nx, i0 + BLOCK_X);
+    for (let c0 = 0; c0 < ny; c0 += blockY) {
+      const c1 = Math.min(ny, c0 + blockY);
+      let dots: Float64Array;
+      if (resident) {
+        dots = k.dots(x, i0 * d, i1 - i0, c0, c1);
+      } else {
+        k.setY(y, c0 * d, c1 - c0, d);
+        dots = k.dots(x, i0 * d, i1 - i0);
       }
-      dots[ro + c] = s0;
-      dots[ro + c + 1] = s1;
-      dots[ro + c + 2] = s2;
-      dots[ro + c + 3] = s3;
-    }
-    for (; c < c1; c++) {
-      const yo = c * d;
-      let s = 0;
-      for (let j = 0; j < d; j++) s += x[xo + j] * y[yo + j];
-      dots[ro + c] = s;
+      visit(i0, i1, c0, c1, dots);
     }
   }
 }
 
 /**
  * Nearest row of y (ny x d) for each row of x (nx x d): labels[i] = argmin_c ||x_i - y_c||^2 (smallest c on
- * ties) and dist[i] = that squared distance. yNorms may be passed to avoid recomputing them.
+ * ties) and dist[i] = that squared distance. yNorms may be passed to avoid recomputing them; `kernel`, a
+ * DotKernel already holding y (an index's resident centroids), avoids copying y.
  */
 export function assignNearest(
   x: Float32Array,
@@ -100,155 +109,36 @@ export function assignNearest(
   labels: Int32Array,
   dist: Float32Array | Float64Array,
   yNorms: Float64Array = normsSq(y, ny, d),
+  kernel?: DotKernel,
 ): void {
-  const xNorms = normsSq(x, nx, d);
+  const xNorms = queryNorms(x, nx, d);
   const best = new Float64Array(Math.min(nx, BLOCK_X));
-  for (let i0 = 0; i0 < nx; i0 += BLOCK_X) {
-    const i1 = Math.min(nx, i0 + BLOCK_X);
-    best.fill(Number.POSITIVE_INFINITY);
-    for (let c0 = 0; c0 < ny; c0 += BLOCK_Y) {
-      const c1 = Math.min(ny, c0 + BLOCK_Y);
-      // Fused dot + argmin, 2 queries x 4 centroids per step (8 accumulators: each y load feeds two
-      // multiply-adds, each x load four; 1.6x faster than 1 x 4 at d >= 64). ||x||^2 is constant per query,
-      // so we compare ||y||^2 - 2 x.y and add ||x||^2 back at the end. Candidates are visited in ascending c
-      // with strict <, so ties keep the smallest index.
-      let i = i0;
-      for (; i + 1 < i1; i += 2) {
-        const xa = i * d;
-        const xb = xa + d;
-        let ba = best[i - i0];
-        let bb = best[i + 1 - i0];
-        let la = labels[i];
-        let lb = labels[i + 1];
-        let c = c0;
-        for (; c + 3 < c1; c += 4) {
-          const y0 = c * d;
-          const y1 = y0 + d;
-          const y2 = y1 + d;
-          const y3 = y2 + d;
-          let a0 = 0;
-          let a1 = 0;
-          let a2 = 0;
-          let a3 = 0;
-          let b0 = 0;
-          let b1 = 0;
-          let b2 = 0;
-          let b3 = 0;
-          for (let j = 0; j < d; j++) {
-            const u = x[xa + j];
-            const v = x[xb + j];
-            const w0 = y[y0 + j];
-            const w1 = y[y1 + j];
-            const w2 = y[y2 + j];
-            const w3 = y[y3 + j];
-            a0 += u * w0;
-            a1 += u * w1;
-            a2 += u * w2;
-            a3 += u * w3;
-            b0 += v * w0;
-            b1 += v * w1;
-            b2 += v * w2;
-            b3 += v * w3;
-          }
-          const n0 = yNorms[c];
-          const n1 = yNorms[c + 1];
-          const n2 = yNorms[c + 2];
-          const n3 = yNorms[c + 3];
-          let t = n0 - 2 * a0;
-          if (t < ba) {
-            ba = t;
-            la = c;
-          }
-          t = n1 - 2 * a1;
-          if (t < ba) {
-            ba = t;
-            la = c + 1;
-          }
-          t = n2 - 2 * a2;
-          if (t < ba) {
-            ba = t;
-            la = c + 2;
-          }
-          t = n3 - 2 * a3;
-          if (t < ba) {
-            ba = t;
-            la = c + 3;
-          }
-          t = n0 - 2 * b0;
-          if (t < bb) {
-            bb = t;
-            lb = c;
-          }
-          t = n1 - 2 * b1;
-          if (t < bb) {
-            bb = t;
-            lb = c + 1;
-          }
-          t = n2 - 2 * b2;
-          if (t < bb) {
-            bb = t;
-            lb = c + 2;
-          }
-          t = n3 - 2 * b3;
-          if (t < bb) {
-            bb = t;
-            lb = c + 3;
-          }
+  forDotBlocks(x, nx, y, ny, d, kernel, (i0, i1, c0, c1, dots) => {
+    if (c0 === 0) best.fill(Number.POSITIVE_INFINITY);
+    const nc = c1 - c0;
+    // ||x||^2 is constant per query, so compare ||y||^2 - 2 x.y and add ||x||^2 back at the end. Candidates
+    // come in ascending c with strict <, so ties keep the smallest index.
+    for (let i = i0; i < i1; i++) {
+      const ro = (i - i0) * nc - c0;
+      let b = best[i - i0];
+      let bl = labels[i];
+      for (let c = c0; c < c1; c++) {
+        const t = yNorms[c] - 2 * dots[ro + c];
+        if (t < b) {
+          b = t;
+          bl = c;
         }
-        for (; c < c1; c++) {
-          const yo = c * d;
-          let sa = 0;
-          let sb = 0;
-          for (let j = 0; j < d; j++) {
-            const w = y[yo + j];
-            sa += x[xa + j] * w;
-            sb += x[xb + j] * w;
-          }
-          let t = yNorms[c] - 2 * sa;
-          if (t < ba) {
-            ba = t;
-            la = c;
-          }
-          t = yNorms[c] - 2 * sb;
-          if (t < bb) {
-            bb = t;
-            lb = c;
-          }
-        }
-        best[i - i0] = ba;
-        best[i + 1 - i0] = bb;
-        labels[i] = la;
-        labels[i + 1] = lb;
       }
-      if (i < i1) {
-        // Odd query left over: one at a time.
-        const xo = i * d;
-        let b = best[i - i0];
-        let bl = labels[i];
-        for (let c = c0; c < c1; c++) {
-          const yo = c * d;
-          let s = 0;
-          for (let j = 0; j < d; j++) s += x[xo + j] * y[yo + j];
-          const v = yNorms[c] - 2 * s;
-          if (v < b) {
-            b = v;
-            bl = c;
-          }
-        }
-        best[i - i0] = b;
-        labels[i] = bl;
-      }
+      best[i - i0] = b;
+      labels[i] = bl;
+      if (c1 === ny) dist[i] = Math.max(0, xNorms[i] + b);
     }
-    for (let i = i0; i < i1; i++) dist[i] = Math.max(0, xNorms[i] + best[i - i0]);
-  }
+  });
 }
-
-/** knnIntoHeaps's work space (x norms + one block of dot products), grown on demand. */
-let knnScratch = new Float64Array(0);
 
 /**
  * k nearest rows of y for each row of x into heaps (one per query, already reset by the caller or fresh).
- * ids maps y rows to stored ids (row number if absent).
+ * ids maps y rows to stored ids (row number if absent); `kernel` as in assignNearest.
  */
 export function knnIntoHeaps(
   x: Float32Array,
@@ -259,27 +149,23 @@ export function knnIntoHeaps(
   heaps: ResultHeap[],
   ids?: Float64Array,
   yNorms: Float64Array = normsSq(y, ny, d),
+  kernel?: DotKernel,
 ): void {
-  // Work space reused across calls (single-threaded, no callbacks inside: never re-entered).
-  const need = nx + Math.min(nx, BLOCK_X) * Math.min(ny, BLOCK_Y);
-  if (knnScratch.length < need) knnScratch = new Float64Array(need);
-  const xNorms = normsSq(x, nx, d, knnScratch.subarray(0, nx));
-  const dots = knnScratch.subarray(nx, need);
-  for (let i0 = 0; i0 < nx; i0 += BLOCK_X) {
-    const i1 = Math.min(nx, i0 + BLOCK_X);
-    for (let c0 = 0; c0 < ny; c0 += BLOCK_Y) {
-      const c1 = Math.min(ny, c0 + BLOCK_Y);
-      const ldd = c1 - c0;
-      dotBlock(x, i0, i1, y, c0, c1, d, dots, ldd);
-      for (let i = i0; i < i1; i++) {
-        const heap = heaps[i];
-        const xn = xNorms[i];
-        const ro = (i - i0) * ldd - c0;
-        for (let c = c0; c < c1; c++) {
-          const v = Math.max(0, xn + yNorms[c] - 2 * dots[ro + c]);
-          if (v <= heap.worstDistance()) heap.push(v, ids ? ids[c] : c);
+  const xNorms = queryNorms(x, nx, d);
+  forDotBlocks(x, nx, y, ny, d, kernel, (i0, i1, c0, c1, dots) => {
+    const nc = c1 - c0;
+    for (let i = i0; i < i1; i++) {
+      const heap = heaps[i];
+      const xn = xNorms[i];
+      const ro = (i - i0) * nc - c0;
+      let worst = heap.worstDistance();
+      for (let c = c0; c < c1; c++) {
+        const v = Math.max(0, xn + yNorms[c] - 2 * dots[ro + c]);
+        if (v <= worst) {
+          heap.push(v, ids ? ids[c] : c);
+          worst = heap.worstDistance();
         }
       }
     }
-  }
+  });
 }

@@ -3,6 +3,7 @@ import { loadFixture, maxRelDiff, meanSqErr, sameNeighbours } from './__fixtures
 import { IndexIVFPQ } from './index-ivf-pq.ts';
 import { Mt19937 } from './rng.ts';
 import type { SearchResult } from './types.ts';
+import { setWasmKernelsEnabled } from './wasm-asm.ts';
 
 /** n x d Gaussian mixture (20 components of different spreads), seeded. */
 function mixture(n: number, d: number, seed: number): Float32Array {
@@ -191,5 +192,34 @@ describe('IndexIVFPQ precomputed table (faiss use_precomputed_table = 1)', () =>
     idx.usePrecomputedTable = false;
     expect(idx.precomputedTableBytes).toBe(0);
     expect(idx.search(q, nq, k, { nprobe: 8 })).toEqual(fresh.search(q, nq, k, { nprobe: 8 }));
+  });
+});
+
+describe('IndexIVFPQ on the JS twins of the WebAssembly kernels', () => {
+  it('trains, encodes and searches bit-identically with WebAssembly off', () => {
+    const d = 32;
+    const train = mixture(2500, d, 41);
+    const db = mixture(1500, d, 42);
+    const q = mixture(20, d, 43);
+    const run = () => {
+      const index = new IndexIVFPQ(d, 37, 8);
+      index.train(train, 2500, { niter: 6, pqNiter: 6 });
+      index.add(db, 1500);
+      return {
+        codes: index.encode(db, 1500),
+        // nprobe 1: direct tables; 4 and 37: the precomputed table (short lists, then all lists).
+        searches: [1, 4, 37].map((nprobe) => index.search(q, 20, 10, { nprobe })),
+      };
+    };
+    const wasm = run();
+    setWasmKernelsEnabled(false);
+    let js: ReturnType<typeof run>;
+    try {
+      js = run();
+    } finally {
+      setWasmKernelsEnabled(true);
+    }
+    expect(js.codes).toEqual(wasm.codes);
+    expect(js.searches).toEqual(wasm.searches);
   });
 });

@@ -16,19 +16,25 @@
  *      term1[l][m][c] = ||p_mc||^2 + 2 <C_l,m, p_mc>   nlist x M x 256 float32, built lazily (float64, rounded once)
  *      term3[m][c]    = -2 <q_m, p_mc>                 M x 256 float64, once per query
  *    where ||q - C_l||^2 is the coarse search's distance. Per list this costs M x 256 adds (or, for lists
- *    shorter than 256, two lookups per code byte) instead of 256 x d multiply-adds: ~2.5x faster at nprobe 16.
- *    At nprobe = 1 term3 alone costs as much as the direct table, so the direct path is kept there (and the
- *    table is never built for nprobe-1-only use).
+ *    shorter than 256, two lookups per code byte) instead of 256 x d multiply-adds.
+ *    The direct path is kept at nprobe = 1 so that the table is never built for nprobe-1-only use (memory).
  *    Memory: nlist x M x 1 KiB (IVF1024,PQ8x8: 8 MiB; IVF4096,PQ8x8: 32 MiB; IVF4096,PQ64x8: 256 MiB), like
- *    faiss; skipped above faiss's precomputed_table_max_bytes (2 GiB). Dropped when the coarse centroids or
- *    the PQ codebook change (train, fromParts, pq.setCentroids), or when usePrecomputedTable is set to false.
+ *    faiss; skipped above faiss's precomputed_table_max_bytes (2 GiB). Rebuilt when the coarse centroids or
+ *    the PQ codebook change (train, fromParts, pq.setCentroids); freed when usePrecomputedTable is set false.
  *    faiss's precomputed path sums in float32, so its distances differ from ours by float32 rounding either
  *    way; the float32 term1 is the only rounding ours adds over the direct path.
+ * The multiply-adds run in dot-kernel.ts and the code scans in adc-kernel.ts (WebAssembly SIMD, or JS loops
+ * giving the same values; ~3x faster search than the plain-JS loops at IVF1024,PQ8x8, nprobe 16). The index
+ * holds an AdcKernel, whose linear memory also holds term1, and (IndexIVF) a copy of the centroids in a
+ * DotKernel: workBytes counts both.
  */
+
+import { AdcKernel } from './adc-kernel.ts';
+import { normsSq } from './distances.ts';
 import { IndexIVF, type IvfTrainOptions } from './index-ivf.ts';
 import type { ListParts } from './invlists.ts';
 import { subsampleRows } from './kmeans.ts';
-import { adcScan, ProductQuantizer } from './product-quantizer.ts';
+import { ProductQuantizer } from './product-quantizer.ts';
 import type { ResultHeap } from './result-heap.ts';
 import type { Vectors } from './types.ts';
 import { asF32 } from './util.ts';
@@ -60,23 +66,19 @@ export interface IndexIVFPQOptions {
 
 /** faiss IndexIVFPQ precomputed_table_max_bytes: above this the table is not built (direct path). */
 const PRECOMPUTED_TABLE_MAX_BYTES = 2 ** 31;
-/** Lists shorter than this are scanned with two lookups per code byte instead of building the summed table. */
-const FUSED_SCAN_MAX = 256;
 
 export class IndexIVFPQ extends IndexIVF {
   readonly pq: ProductQuantizer;
   readonly byResidual = true;
-  private readonly table: Float64Array;
   private readonly residual: Float32Array;
-  private dis = new Float64Array(1024);
   private usePrecomputed: boolean;
-  /** term1, nlist x M x 256 (null until needed / after invalidation). */
-  private precomputed: Float32Array | null = null;
+  /** Tables and scan work space; its memory also holds term1 once built (null until the first search). */
+  private adc: AdcKernel | null = null;
+  /** Whether adc holds a valid term1 (nlist x M x 256). */
+  private precomputed = false;
   /** Versions of the coarse centroids and PQ codebook the table was built from. */
   private precomputedCentroidsVersion = -1;
   private precomputedPqVersion = -1;
-  /** term3 of the current query, M x 256. */
-  private readonly term3: Float64Array;
   /** Whether the current query (beginQuery) uses the precomputed table. */
   private queryUsesTable = false;
 
@@ -84,8 +86,6 @@ export class IndexIVFPQ extends IndexIVF {
     const pq = new ProductQuantizer(d, M, nbits);
     super(d, nlist, pq.codeSize);
     this.pq = pq;
-    this.table = new Float64Array(M * 256);
-    this.term3 = new Float64Array(M * 256);
     this.residual = new Float32Array(d);
     this.usePrecomputed = opts.usePrecomputedTable ?? true;
   }
@@ -110,16 +110,32 @@ export class IndexIVFPQ extends IndexIVF {
 
   set usePrecomputedTable(v: boolean) {
     this.usePrecomputed = v;
-    if (!v) this.precomputed = null;
+    // A wasm memory cannot shrink: drop the kernel (and its term1) to free the table.
+    if (!v && this.precomputed) this.dropTable();
   }
 
   /** Bytes currently held by the precomputed table (0 until the first search with nprobe > 1). */
   get precomputedTableBytes(): number {
-    return this.precomputed ? this.precomputed.byteLength : 0;
+    return this.precomputed ? this.nlist * this.pq.M * this.pq.ksub * 4 : 0;
+  }
+
+  /** Search work space: the coarse, codebook and ADC kernels (the last holds the precomputed table). */
+  override get workBytes(): number {
+    return super.workBytes + this.pq.workBytes + (this.adc ? this.adc.bytes : 0);
+  }
+
+  private dropTable(): void {
+    this.precomputed = false;
+    this.adc = null;
+  }
+
+  private adcKernel(): AdcKernel {
+    if (this.adc === null) this.adc = new AdcKernel(this.pq.M);
+    return this.adc;
   }
 
   protected override setCentroids(c: Float32Array): void {
-    this.precomputed = null;
+    this.precomputed = false;
     super.setCentroids(c);
   }
 
@@ -129,7 +145,7 @@ export class IndexIVFPQ extends IndexIVF {
 
   /** Progress: the PQ training's sub-quantizers (after the coarse k-means iterations). */
   protected trainResidual(x: Float32Array, n: number, opts: IvfTrainOptions): void {
-    this.precomputed = null;
+    this.precomputed = false;
     const { d } = this;
     const nmax = 256 * this.pq.ksub;
     const xs = subsampleRows(x, n, d, nmax, opts.seed ?? 1234);
@@ -168,125 +184,78 @@ export class IndexIVFPQ extends IndexIVF {
   }
 
   /**
-   * The term1 table, built if missing or stale; null when disabled or over PRECOMPUTED_TABLE_MAX_BYTES.
-   * term1[(l * M + m) * 256 + c] = ||p_mc||^2 + 2 <C_l,m, p_mc>, summed in float64 (j ascending), rounded once.
+   * Makes sure adc holds term1 for the current centroids and codebook; false when disabled or over
+   * PRECOMPUTED_TABLE_MAX_BYTES. term1[(l * M + m) * 256 + c] = ||p_mc||^2 + 2 <C_l,m, p_mc>, summed in float64,
+   * rounded once.
    */
-  private precomputedTable(): Float32Array | null {
-    if (!this.usePrecomputed) return null;
+  private precomputedTable(): boolean {
+    if (!this.usePrecomputed) return false;
     const pqVersion = this.pq.version;
     if (
-      this.precomputed !== null &&
+      this.precomputed &&
       this.precomputedCentroidsVersion === this.centroidsVersion &&
       this.precomputedPqVersion === pqVersion
     ) {
-      return this.precomputed;
+      return true;
     }
-    this.precomputed = null;
-    const { d, nlist } = this;
+    this.precomputed = false;
+    const { nlist } = this;
     const { M, ksub, dsub } = this.pq;
-    if (nlist * M * ksub * 4 > PRECOMPUTED_TABLE_MAX_BYTES) return null;
+    if (nlist * M * ksub * 4 > PRECOMPUTED_TABLE_MAX_BYTES) return false;
     const cent = this.pq.centroids;
-    const norms = new Float64Array(M * ksub);
-    for (let mc = 0; mc < M * ksub; mc++) {
-      let s = 0;
-      for (let j = 0; j < dsub; j++) {
-        const v = cent[mc * dsub + j];
-        s += v * v;
-      }
-      norms[mc] = s;
-    }
-    const table = new Float32Array(nlist * M * ksub);
-    const C = this.centroids;
-    for (let l = 0; l < nlist; l++) {
-      for (let m = 0; m < M; m++) {
-        const co = l * d + m * dsub;
-        const to = (l * M + m) * ksub;
-        for (let c = 0; c < ksub; c++) {
-          const po = (m * ksub + c) * dsub;
-          let ip = 0;
-          for (let j = 0; j < dsub; j++) ip += C[co + j] * cent[po + j];
-          table[to + c] = norms[m * ksub + c] + 2 * ip;
+    const norms = normsSq(cent, M * ksub, dsub);
+    const table = this.adcKernel().term1(nlist);
+    // <C_l,m, p_mc> for blocks of lists (bounded kernel output: 256 x 256 float64).
+    const B = 256;
+    for (let m = 0; m < M; m++) {
+      for (let l0 = 0; l0 < nlist; l0 += B) {
+        const nb = Math.min(B, nlist - l0);
+        const ip = this.pq.subInnerProducts(this.centroids, l0, nb, m);
+        for (let l = l0; l < l0 + nb; l++) {
+          const to = (l * M + m) * ksub;
+          const io = (l - l0) * ksub;
+          for (let c = 0; c < ksub; c++) table[to + c] = norms[m * ksub + c] + 2 * ip[io + c];
         }
       }
     }
-    this.precomputed = table;
+    this.precomputed = true;
     this.precomputedCentroidsVersion = this.centroidsVersion;
     this.precomputedPqVersion = pqVersion;
-    return table;
+    return true;
   }
 
   /** Picks the path for this query; with the table, fills term3[m][c] = -2 <q_m, p_mc>. */
   protected override beginQuery(q: Float32Array, qo: number, nprobe: number): void {
-    this.queryUsesTable = nprobe > 1 && this.precomputedTable() !== null;
+    this.queryUsesTable = nprobe > 1 && this.precomputedTable();
     if (!this.queryUsesTable) return;
-    const { M, ksub, dsub } = this.pq;
-    const cent = this.pq.centroids;
-    const t3 = this.term3;
-    for (let m = 0; m < M; m++) {
-      const qb = qo + m * dsub;
-      for (let c = 0; c < ksub; c++) {
-        const po = (m * ksub + c) * dsub;
-        let ip = 0;
-        for (let j = 0; j < dsub; j++) ip += q[qb + j] * cent[po + j];
-        t3[m * ksub + c] = -2 * ip;
-      }
-    }
+    const t3 = this.adcKernel().term3();
+    this.pq.computeInnerProductTable(q, qo, t3);
+    for (let e = 0; e < t3.length; e++) t3[e] *= -2;
   }
 
   protected scanList(q: Float32Array, qo: number, list: number, coarseDis: number, heap: ResultHeap): void {
     const store = this.invlists.lists[list];
     const cnt = store.ntotal;
-    const ids = store.ids;
-    const codes = store.codes;
-    const M = this.pq.M;
-    const precomputed = this.queryUsesTable ? this.precomputed : null;
-    if (precomputed !== null) {
-      // d = ||q - C_l||^2 + sum_m (term1[l][m][c_m] + term3[m][c_m]); both variants below add the same
-      // float64 values in the same order, so they give identical results.
-      const t3 = this.term3;
-      const base = list * M * 256;
-      let worst = heap.worstDistance();
-      if (cnt < FUSED_SCAN_MAX) {
-        for (let i = 0; i < cnt; i++) {
-          const co = i * M;
-          let s = 0;
-          for (let m = 0; m < M; m++) {
-            const e = (m << 8) + codes[co + m];
-            s += precomputed[base + e] + t3[e];
-          }
-          const v = coarseDis + s;
-          if (v <= worst) {
-            heap.push(v, ids[i]);
-            worst = heap.worstDistance();
-          }
-        }
-        return;
-      }
-      const table = this.table;
-      for (let e = 0; e < M * 256; e++) table[e] = precomputed[base + e] + t3[e];
-      if (this.dis.length < cnt) this.dis = new Float64Array(Math.max(cnt, this.dis.length * 2));
-      const dis = this.dis;
-      adcScan(table, M, codes, 0, cnt, dis);
-      for (let i = 0; i < cnt; i++) {
-        const v = coarseDis + dis[i];
-        if (v <= worst) {
-          heap.push(v, ids[i]);
-          worst = heap.worstDistance();
-        }
-      }
-      return;
+    const ids = store.idBuffer;
+    const adc = this.adcKernel();
+    let dis: Float64Array;
+    let base = 0;
+    if (this.queryUsesTable) {
+      // d = ||q - C_l||^2 + sum_m (term1[l][m][c_m] + term3[m][c_m]).
+      dis = adc.scanPrecomputed(list, store.codeBuffer, cnt);
+      base = coarseDis;
+    } else {
+      const { d } = this;
+      const r = this.residual;
+      for (let j = 0; j < d; j++) r[j] = q[qo + j] - this.centroids[list * d + j];
+      this.pq.computeDistanceTable(r, 0, adc.table());
+      dis = adc.scanTable(store.codeBuffer, cnt);
     }
-    const { d } = this;
-    const r = this.residual;
-    for (let j = 0; j < d; j++) r[j] = q[qo + j] - this.centroids[list * d + j];
-    this.pq.computeDistanceTable(r, 0, this.table);
-    if (this.dis.length < cnt) this.dis = new Float64Array(Math.max(cnt, this.dis.length * 2));
-    const dis = this.dis;
-    adcScan(this.table, M, codes, 0, cnt, dis);
     let worst = heap.worstDistance();
-    for (let j = 0; j < cnt; j++) {
-      if (dis[j] <= worst) {
-        heap.push(dis[j], ids[j]);
+    for (let i = 0; i < cnt; i++) {
+      const v = base + dis[i];
+      if (v <= worst) {
+        heap.push(v, ids[i]);
         worst = heap.worstDistance();
       }
     }

@@ -13,6 +13,7 @@
  */
 import { FindableError, throwIfAborted } from '../errors.ts';
 import { assignNearest, knnIntoHeaps, normsSq } from './distances.ts';
+import { DotKernel } from './dot-kernel.ts';
 import { InvertedLists, type ListParts } from './invlists.ts';
 import { kmeans } from './kmeans.ts';
 import { ResultHeap } from './result-heap.ts';
@@ -52,6 +53,9 @@ export abstract class IndexIVF implements VectorIndex {
   private coarseListBuf = new Int32Array(0);
   private coarseDisBuf = new Float64Array(0);
   private queryHeap: ResultHeap | null = null;
+  /** The centroids resident in a dot-product kernel (a copy: nlist x d float32), so a query copies only itself. */
+  private kernel: DotKernel | null = null;
+  private kernelVersion = -1;
 
   protected constructor(d: number, nlist: number, codeSize: number) {
     assertPositiveInt('d', d);
@@ -96,6 +100,21 @@ export abstract class IndexIVF implements VectorIndex {
     return coarseCodeSize(this.nlist) + this.codeSize;
   }
 
+  /** The coarse kernel, loaded with the current centroids. */
+  protected coarseKernel(): DotKernel {
+    if (this.kernel === null) this.kernel = new DotKernel();
+    if (this.kernelVersion !== this.centroidsVersion) {
+      this.kernel.setY(this.centroids, 0, this.nlist, this.d);
+      this.kernelVersion = this.centroidsVersion;
+    }
+    return this.kernel;
+  }
+
+  /** Bytes of search work space beyond the index's own arrays (the coarse kernel's copy of the centroids). */
+  get workBytes(): number {
+    return this.kernel ? this.kernel.bytes : 0;
+  }
+
   protected setCentroids(c: Float32Array): void {
     assertLength('IVF centroids', c, this.nlist * this.d);
     this.centroids.set(c);
@@ -133,7 +152,8 @@ export abstract class IndexIVF implements VectorIndex {
     if (!this.quantizerTrained) throw notTrained('IVF coarse quantizer');
     const x = asF32('x', xIn, n, this.d);
     const lists = new Int32Array(n);
-    assignNearest(x, n, this.centroids, this.nlist, this.d, lists, new Float64Array(n), this.centroidNorms);
+    const k = this.coarseKernel();
+    assignNearest(x, n, this.centroids, this.nlist, this.d, lists, new Float64Array(n), this.centroidNorms, k);
     return lists;
   }
 
@@ -167,7 +187,7 @@ export abstract class IndexIVF implements VectorIndex {
       this.coarseHeaps = heaps;
     }
     for (let i = 0; i < n; i++) heaps[i].reset();
-    knnIntoHeaps(q, n, this.centroids, this.nlist, this.d, heaps, undefined, this.centroidNorms);
+    knnIntoHeaps(q, n, this.centroids, this.nlist, this.d, heaps, undefined, this.centroidNorms, this.coarseKernel());
     if (this.coarseIdBuf.length < n * nprobe) this.coarseIdBuf = new Float64Array(n * nprobe);
     const ids = this.coarseIdBuf;
     for (let i = 0; i < n; i++) heaps[i].writeSorted(dis, ids, i * nprobe);

@@ -1,8 +1,10 @@
 /**
  * Public entry of the index quantizers (faiss-compatible, DOM-free). See each file's header for layouts.
  */
+export { AdcKernel } from './adc-kernel.ts';
 export { CodeStore } from './code-store.ts';
 export { assignNearest, knnIntoHeaps, l2sqr, normsSq } from './distances.ts';
+export { DotKernel, wasmKernelsAvailable } from './dot-kernel.ts';
 export { indexFactory } from './factory.ts';
 export { IndexFlat } from './index-flat.ts';
 export { type CoarseResult, IndexIVF, type IvfTrainOptions } from './index-ivf.ts';
@@ -22,3 +24,4 @@ export { ResultHeap } from './result-heap.ts';
 export { Mt19937, randPerm } from './rng.ts';
 export * from './types.ts';
 export { coarseCodeSize } from './util.ts';
+export { setWasmKernelsEnabled, wasmKernelsEnabled } from './wasm-asm.ts';

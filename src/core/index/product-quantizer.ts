@@ -13,6 +13,7 @@
  */
 import { FindableError, throwIfAborted } from '../errors.ts';
 import { assignNearest, normsSq } from './distances.ts';
+import { DotKernel } from './dot-kernel.ts';
 import { kmeans } from './kmeans.ts';
 import type { TrainOptions, Vectors } from './types.ts';
 import { asF32, assertLength, assertPositiveInt, notTrained } from './util.ts';
@@ -40,6 +41,9 @@ export class ProductQuantizer {
   /** Per sub-quantizer squared norms of the centroids (M x ksub), refreshed after training. */
   private norms: Float64Array;
   private codebookVersion = 0;
+  /** The codebook resident in a dot-product kernel (M x 256 rows of dsub), for distance / inner-product tables. */
+  private kernel: DotKernel | null = null;
+  private kernelVersion = -1;
 
   constructor(d: number, M: number, nbits = 8) {
     assertPositiveInt('d', d);
@@ -172,24 +176,50 @@ export class ProductQuantizer {
     return out;
   }
 
-  /**
-   * ADC table for one query y (d values at y[yo..]): table[m * ksub + c] = ||y_m - centroid(m, c)||^2 (float64).
-   */
-  computeDistanceTable(y: ArrayLike<number>, yo: number, table: Float64Array): void {
-    const { M, ksub, dsub } = this;
-    const cent = this.centroids;
-    for (let m = 0; m < M; m++) {
-      const yb = yo + m * dsub;
-      for (let c = 0; c < ksub; c++) {
-        const co = (m * ksub + c) * dsub;
-        let s = 0;
-        for (let j = 0; j < dsub; j++) {
-          const t = y[yb + j] - cent[co + j];
-          s += t * t;
-        }
-        table[m * ksub + c] = s;
-      }
+  /** Bytes of the codebook kernel (a copy of the codebook and its work space; 0 before the first table). */
+  get workBytes(): number {
+    return this.kernel ? this.kernel.bytes : 0;
+  }
+
+  /** The codebook kernel, loaded with the current centroids. */
+  private codebookKernel(): DotKernel {
+    if (this.kernel === null) this.kernel = new DotKernel();
+    if (this.kernelVersion !== this.codebookVersion) {
+      this.kernel.setY(this.centroids, 0, this.M * this.ksub, this.dsub);
+      this.kernelVersion = this.codebookVersion;
     }
+    return this.kernel;
+  }
+
+  /**
+   * ADC table for one query y (d values at y[yo..]): table[m * ksub + c] = ||y_m - centroid(m, c)||^2 (float64,
+   * dot-kernel.ts's summation order).
+   */
+  computeDistanceTable(y: Float32Array, yo: number, table: Float64Array): void {
+    const { M, ksub, dsub } = this;
+    const k = this.codebookKernel();
+    for (let m = 0; m < M; m++) table.set(k.l2sq(y, yo + m * dsub, 1, m * ksub, (m + 1) * ksub), m * ksub);
+  }
+
+  /** Inner-product table: out[m * ksub + c] = <y_m, centroid(m, c)> (float64, dot-kernel.ts's order). */
+  computeInnerProductTable(y: Float32Array, yo: number, out: Float64Array): void {
+    const { M, ksub, dsub } = this;
+    const k = this.codebookKernel();
+    for (let m = 0; m < M; m++) out.set(k.dots(y, yo + m * dsub, 1, m * ksub, (m + 1) * ksub), m * ksub);
+  }
+
+  /**
+   * Inner products of the m-th sub-vectors of rows [i0, i0 + n) of x (rows of d) with the m-th codebook:
+   * out[(i - i0) * ksub + c] (float64, view valid until the next call on this quantizer).
+   */
+  subInnerProducts(x: Float32Array, i0: number, n: number, m: number): Float64Array {
+    const { ksub, dsub, d } = this;
+    const sub = new Float32Array(n * dsub);
+    for (let i = 0; i < n; i++) {
+      const o = (i0 + i) * d + m * dsub;
+      sub.set(x.subarray(o, o + dsub), i * dsub);
+    }
+    return this.codebookKernel().dots(sub, 0, n, m * ksub, (m + 1) * ksub);
   }
 }
 
