@@ -31,7 +31,10 @@ function cancellation(): AbortSignal {
 function activationOptions(cmd: Command): Command {
   return cmd
     .addOption(
-      new Option('--preset <name>', 'paper (10 steps, lr 1), fast (1 step, lr 10) or robust (lr 0.2, 3 edited views per step: about 4x slower)')
+      new Option(
+        '--preset <name>',
+        'paper (10 steps, lr 1), fast (1 step, lr 10) or robust (lr 0.2, 3 edited views per step: about 4x slower)',
+      )
         .choices(Object.keys(PRESETS))
         .default('paper'),
     )
