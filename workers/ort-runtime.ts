@@ -7,7 +7,7 @@
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import * as ort from 'onnxruntime-web/webgpu';
 import { activatePhoto } from '../src/core/activation/engine';
-import type { ActivationRuntime } from '../src/core/activation/runtime';
+import { type ActivationRuntime, sessionsByViewCount } from '../src/core/activation/runtime';
 import { buildStepGraph } from '../src/core/activation/step-graph';
 import { FindableError } from '../src/core/errors';
 import type { RgbImage } from '../src/core/image/types';
@@ -154,22 +154,16 @@ export async function createRuntime(
       .then((info) => info && onDeviceLost(info.message || 'the GPU device was lost'))
       .catch(() => undefined);
   }
-  // Step graphs with edited views (the robust preset) are built when first asked for, then kept: releasing
-  // sessions on WebGPU can destroy the device.
-  const withViews = new Map<number, Promise<ort.InferenceSession>>();
+  // Step graphs with edited views (the robust preset) are built when first asked for.
+  const withViews = sessionsByViewCount((views) =>
+    ort.InferenceSession.create(stepModelBytes(modelBytes, manifest.sha256, views), stepOptions),
+  );
   return {
     ...runtime,
     backend,
-    stepSessionFor(views: number) {
-      let s = withViews.get(views);
-      if (!s) {
-        s = ort.InferenceSession.create(stepModelBytes(modelBytes, manifest.sha256, views), stepOptions);
-        withViews.set(views, s);
-      }
-      return s;
-    },
+    stepSessionFor: withViews.get,
     async release() {
-      for (const s of withViews.values()) await (await s).release().catch(() => undefined);
+      for (const s of withViews.all()) await (await s).release().catch(() => undefined);
       await stepSession.release().catch(() => undefined);
       await featureSession.release().catch(() => undefined);
     },

@@ -2,6 +2,7 @@
  * The contract between the UI and the compute worker (types only, no code): progress events, results and
  * the serialisable error shape. Everything numeric in these objects is computed by src/core.
  */
+import type { ActivationGain } from '../src/core/activation/engine';
 import type { ActivationSettings } from '../src/core/activation/settings';
 import type { BackendChoice, ComputeBackend } from '../src/core/runtime/backend-choice';
 
@@ -44,8 +45,19 @@ export interface MetadataOutcome {
   warnings: string[];
 }
 
+/** The numbers shown for an activated photo, wherever it is shown (result view, queue, history). */
+export interface ActivationNumbers {
+  width: number;
+  height: number;
+  psnr: number;
+  ssim: number | null;
+  linf: number;
+  gain: ActivationGain;
+  backend: string;
+}
+
 /** What the worker sends back for one activated photo. Buffers are transferred, not copied. */
-export interface ActivationOutput {
+export interface ActivationOutput extends ActivationNumbers {
   file: { bytes: ArrayBuffer; mime: string; extension: 'png' | 'jpg' };
   /** Present when keepMetadata was asked for. */
   metadata?: MetadataOutcome;
@@ -53,12 +65,6 @@ export interface ActivationOutput {
   thumbnail: ArrayBuffer;
   /** PNG of the difference, amplified (see workers/diff.ts). */
   difference: ArrayBuffer;
-  width: number;
-  height: number;
-  psnr: number;
-  ssim: number | null;
-  linf: number;
-  gain: { before: number; after: number; cosineBefore: number; cosineAfter: number };
   steps: { step: number; psnr: number; cosine: number }[];
   /** What the server's registration takes: the IVF list (null without one) and the list code. */
   registration: { listId: number | null; code: Uint8Array; codebookVersion: string; sha256: string };

@@ -7,7 +7,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join, relative } from 'node:path';
 import { type ActivationResult, activatePhoto } from '../core/activation/engine.ts';
 import { loadNodeRuntime } from '../core/activation/runtime.node.ts';
-import { type ActivationSettings, type PresetName, settingsFromOptions } from '../core/activation/settings.ts';
+import { type ActivationSettings, type SettingsOptions, settingsFromOptions } from '../core/activation/settings.ts';
 import { encodeBase64 } from '../core/codebook/base64.ts';
 import { messageFor } from '../core/error-messages.ts';
 import { FindableError, isFindableError } from '../core/errors.ts';
@@ -17,17 +17,9 @@ import { encodeImage, type OutputFormat } from './encode-output.ts';
 import { collectImageFiles, outputNames } from './inputs.ts';
 import { createProgress } from './progress.ts';
 
-export interface ActivateCommandOptions {
+export interface ActivateCommandOptions extends SettingsOptions {
   out: string;
   codebook?: string;
-  preset: PresetName;
-  steps?: number;
-  lr?: number;
-  alpha?: number;
-  lambdaI?: number;
-  maxSide?: number;
-  views?: number;
-  seed?: number;
   format: OutputFormat;
   quality: number;
   keepMetadata: boolean;

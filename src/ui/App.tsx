@@ -20,7 +20,15 @@ import { engine } from './engine-client';
 import { ApiError, loadToken, registerImage, saveToken } from './lib/api';
 import { addHistory, HISTORY_RECORD_SCHEMA } from './lib/history';
 import { resultName, zipName } from './lib/names';
-import { type ItemResult, initialQueue, nextToRun, type QueueItem, queueReducer, queueSummary } from './lib/queue';
+import {
+  activationNumbers,
+  type ItemResult,
+  initialQueue,
+  nextToRun,
+  type QueueItem,
+  queueReducer,
+  queueSummary,
+} from './lib/queue';
 import { markReady } from './lib/readiness';
 import { loadSettings, saveSettings, toActivationSettings, type UiSettings } from './lib/settings';
 import { showToast } from './lib/toasts';
@@ -145,13 +153,7 @@ function Workspace({
         extension: v.file.extension,
         difference: new Blob([v.difference], { type: 'image/png' }),
         thumbnail: new Blob([v.thumbnail], { type: 'image/jpeg' }),
-        width: v.width,
-        height: v.height,
-        psnr: v.psnr,
-        ssim: v.ssim,
-        linf: v.linf,
-        gain: v.gain,
-        backend: v.backend,
+        ...activationNumbers(v),
         totalMs: v.totalMs,
         timings: v.timings,
         registration: v.registration,
@@ -165,13 +167,7 @@ function Workspace({
         id: `${item.id}-${Date.now()}`,
         name: item.name,
         createdAt: Date.now(),
-        width: v.width,
-        height: v.height,
-        psnr: v.psnr,
-        ssim: v.ssim,
-        linf: v.linf,
-        gain: v.gain,
-        backend: v.backend,
+        ...activationNumbers(v),
         format: v.file.extension,
         thumbnail: result.thumbnail,
         codebookVersion: v.registration.codebookVersion,

@@ -57,6 +57,17 @@ export interface ActivationOptions {
   skipSsim?: boolean;
 }
 
+/**
+ * Activation gain: squared L2 distance to the target of the original feature and of the feature re-extracted
+ * from the final 8-bit image; and their cosines to the target.
+ */
+export interface ActivationGain {
+  before: number;
+  after: number;
+  cosineBefore: number;
+  cosineAfter: number;
+}
+
 export interface ActivationResult {
   image: RgbImage;
   /** The ORIGINAL photo's feature code (faiss sa_encode bytes): what the index stores. */
@@ -67,11 +78,7 @@ export interface ActivationResult {
   psnr: number;
   ssim: number | null;
   linf: number;
-  /**
-   * Activation gain: squared L2 distance to the target of the original feature and of the feature
-   * re-extracted from the final 8-bit image; and their cosines to the target.
-   */
-  gain: { before: number; after: number; cosineBefore: number; cosineAfter: number };
+  gain: ActivationGain;
   steps: StepRecord[];
   working: { width: number; height: number };
   settings: ActivationSettings;

@@ -10,7 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { FindableError } from '../errors.ts';
 import { type ExtractorManifest, manifestInputSize, parseExtractorManifest } from '../models/manifest.ts';
 import { loadModel, saveModel } from '../onnx/proto-io.ts';
-import type { ActivationRuntime } from './runtime.ts';
+import { type ActivationRuntime, sessionsByViewCount } from './runtime.ts';
 import { buildStepGraph } from './step-graph.ts';
 
 /** public/models/extractor.json in this repository. */
@@ -75,26 +75,21 @@ export async function loadNodeRuntime(options: NodeRuntimeOptions = {}): Promise
     options.withStepGraph === false
       ? featureSession
       : await ort.InferenceSession.create(saveModel(buildStepGraph(loadModel(bytes))), sessionOptions);
-  const withViews = new Map<number, Promise<ort.InferenceSession>>();
+  const withViews = sessionsByViewCount((views) =>
+    ort.InferenceSession.create(saveModel(buildStepGraph(loadModel(bytes), { views })), sessionOptions),
+  );
   return {
     ort,
     featureSession,
     stepSession,
-    stepSessionFor(views: number) {
-      let s = withViews.get(views);
-      if (!s) {
-        s = ort.InferenceSession.create(saveModel(buildStepGraph(loadModel(bytes), { views })), sessionOptions);
-        withViews.set(views, s);
-      }
-      return s;
-    },
+    stepSessionFor: withViews.get,
     size: manifestInputSize(manifest),
     dim: manifest.output.dim,
     manifest,
     async release() {
       await featureSession.release();
       if (stepSession !== featureSession) await stepSession.release();
-      for (const s of withViews.values()) await (await s).release();
+      for (const s of withViews.all()) await (await s).release();
     },
   };
 }

@@ -32,3 +32,22 @@ export interface ActivationRuntime {
    */
   resident?(t: Tensor): Tensor;
 }
+
+/**
+ * The step sessions with edited views, one per view count: created on first use and kept (sessions are
+ * expensive, and on WebGPU releasing sessions can destroy the device). Shared by the Node and browser runtimes.
+ */
+export function sessionsByViewCount<S>(create: (views: number) => Promise<S>) {
+  const made = new Map<number, Promise<S>>();
+  return {
+    get(views: number): Promise<S> {
+      let s = made.get(views);
+      if (!s) {
+        s = create(views);
+        made.set(views, s);
+      }
+      return s;
+    },
+    all: (): Promise<S>[] => [...made.values()],
+  };
+}

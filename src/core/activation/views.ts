@@ -11,7 +11,7 @@
  * Layouts (float32, row-major): rows [V,S,H], cols [V,S,W] (resize.ts's out x in), color and mean [V,3,3]
  * acting on RGB row vectors (y = x C + m B, m the view's mean colour), weight [V].
  */
-import { gaussianKernel1d, reflect } from '../eval/pixel-edits.ts';
+import { gaussianKernel1d, reflect } from '../image/gaussian.ts';
 import { resizeMatrix } from '../image/resize.ts';
 import type { Mt19937 } from '../index/rng.ts';
 

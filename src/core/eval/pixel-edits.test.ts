@@ -2,15 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { gaussianKernel1d } from '../image/gaussian';
 import type { RgbImage } from '../image/types';
-import {
-  adjustBrightness,
-  adjustContrast,
-  adjustHue,
-  adjustSaturation,
-  gaussianBlur,
-  gaussianKernel1d,
-} from './pixel-edits';
+import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, gaussianBlur } from './pixel-edits';
 
 const fixtures = join(import.meta.dirname, '__fixtures__');
 const golden = JSON.parse(readFileSync(join(fixtures, 'transforms-golden.json'), 'utf8')) as {

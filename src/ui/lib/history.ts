@@ -6,22 +6,16 @@
  *       codebookVersion, sha256, registeredId?}
  */
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import type { ActivationNumbers } from '../../../workers/protocol';
 
 export const HISTORY_DB_VERSION = 1;
 export const HISTORY_RECORD_SCHEMA = 1;
 
-export interface HistoryRecord {
+export interface HistoryRecord extends ActivationNumbers {
   schema: typeof HISTORY_RECORD_SCHEMA;
   id: string;
   name: string;
   createdAt: number;
-  width: number;
-  height: number;
-  psnr: number;
-  ssim: number | null;
-  linf: number;
-  gain: { before: number; after: number; cosineBefore: number; cosineAfter: number };
-  backend: string;
   format: string;
   thumbnail: Blob;
   codebookVersion: string;

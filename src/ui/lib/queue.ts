@@ -4,6 +4,14 @@
  * (back to queued); any row can be removed. Only one photo runs at a time (the worker is serial anyway).
  */
 
+import type { ActivationNumbers } from '../../../workers/protocol';
+
+/** Just the numbers of an activation (to copy them into a queue row or a history record). */
+export function activationNumbers(v: ActivationNumbers): ActivationNumbers {
+  const { width, height, psnr, ssim, linf, gain, backend } = v;
+  return { width, height, psnr, ssim, linf, gain, backend };
+}
+
 export type ItemStatus = 'queued' | 'running' | 'done' | 'error' | 'cancelled';
 
 export interface ItemProgress {
@@ -13,19 +21,12 @@ export interface ItemProgress {
   psnr?: number;
 }
 
-export interface ItemResult {
+export interface ItemResult extends ActivationNumbers {
   file: Blob;
   fileName: string;
   extension: 'png' | 'jpg';
   difference: Blob;
   thumbnail: Blob;
-  width: number;
-  height: number;
-  psnr: number;
-  ssim: number | null;
-  linf: number;
-  gain: { before: number; after: number; cosineBefore: number; cosineAfter: number };
-  backend: string;
   totalMs: number;
   /** The worker's time per activation stage (extract, prepare, optimise, compose, measure), ms. */
   timings?: Record<string, number>;
