@@ -4,9 +4,10 @@
  *
  *   1. read nsfwjs' model.json + uint8-quantized weight shards (base64 inside UMD .min.js modules);
  *   2. convert the backbone to ONNX (NCHW, opset 17) up to the pooled 1792-d feature;
- *   3. fit the descriptor head (PCA to 512-d with partial whitening, chosen by scripts/models/select-head.ts)
- *      on backbone features of a fixed, sorted image set (distractors d000 + 5 tiles of every corpus photo),
- *      computed with onnxruntime-node (CPU, 2 threads, batch 16);
+ *   3. fit the descriptor head (learned whitening to 512-d, chosen by measurement: docs/models.md) on backbone
+ *      features of a fixed, sorted image set (distractors d000 + 5 tiles of every corpus photo) and of
+ *      matching pairs (each d000 image and 5 seeded random edits of it, scripts/models/augment.ts), computed
+ *      with onnxruntime-node (CPU, 2 threads, batch 16);
  *   4. append the head + L2 normalisation, serialise with src/core/onnx, write the model and its manifest.
  *
  * Options:
@@ -22,19 +23,22 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RgbImage } from '../src/core/image/types.ts';
+import { AUGMENTED_COPIES, augment } from './models/augment.ts';
 import { FEATURE_DIM, GEM_P, INPUT_NAME, INPUT_SIZE, type Pooling } from './models/convert-mobilenet.ts';
 import { buildExtractorModel, DESCRIPTOR_NAME, IR_VERSION, OPSET, serialize } from './models/extractor-graph.ts';
 import { FeatureExtractor } from './models/features.ts';
-import { fitPca, headFromPca, OUT_DIM } from './models/head-fit.ts';
+import { fitLearnedWhitening, OUT_DIM } from './models/head-fit.ts';
 import { decodeRgb, listJpegs, photoTiles, TILE_LONG_SIDE, TILES_PER_PHOTO } from './models/images.ts';
 import { NSFWJS_MODEL_DIR, NSFWJS_PACKAGE, readNsfwjsModel } from './models/nsfwjs-reader.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The head chosen by scripts/models/select-head.ts (numbers in docs/models.md). */
-export const HEAD = { pooling: 'gem' as Pooling, preL2: true, whiten: 1, outDim: OUT_DIM };
-export const EXTRACTOR_ID = 'findable-mnv2-1.4-nsfwjs-gem-pca512';
-export const EXTRACTOR_VERSION = '1.0.0';
+/** The head chosen by measurement (docs/models.md): GeM, L2, learned whitening with a 0.3 ridge, 512-d. */
+export const HEAD = { pooling: 'gem' as Pooling, preL2: true, whitening: 'learned', reg: 0.3, outDim: OUT_DIM };
+export const EXTRACTOR_ID = 'findable-mnv2-1.4-nsfwjs-gem-lw512';
+export const EXTRACTOR_VERSION = '2.0.0';
+/** Seed of the k-th edited copy (k = 1..AUGMENTED_COPIES) of fit distractor i. */
+const copySeed = (i: number, k: number) => i * 100 + k;
 /** Distractor folders used to fit the head (plus every corpus photo's tiles). */
 export const FIT_DISTRACTOR_DIRS = ['distractors/d000'];
 
@@ -79,10 +83,19 @@ export async function buildExtractor(corpus: string): Promise<BuildResult> {
   for (const f of [...distractors, ...photos]) {
     fitList.update(`${relative(corpus, f)}\t${sha256(readFileSync(f))}\n`);
   }
+  // Features in this order: distractors, photo tiles (the fit set), then the edited copies of each distractor.
   const n = distractors.length + photos.length * TILES_PER_PHOTO;
+  const pairs = distractors.length * AUGMENTED_COPIES;
   let memo: { photo: number; tiles: RgbImage[] } | undefined;
+  let source: { i: number; image: RgbImage } | undefined;
   const get = async (i: number): Promise<RgbImage> => {
     if (i < distractors.length) return decodeRgb(distractors[i]);
+    if (i >= n) {
+      const c = i - n;
+      const d = Math.floor(c / AUGMENTED_COPIES);
+      if (source?.i !== d) source = { i: d, image: await decodeRgb(distractors[d]) };
+      return augment(source.image, copySeed(d, 1 + (c % AUGMENTED_COPIES)));
+    }
     const j = i - distractors.length;
     const p = Math.floor(j / TILES_PER_PHOTO);
     if (memo?.photo !== p) memo = { photo: p, tiles: await photoTiles(await decodeRgb(photos[p])) };
@@ -90,33 +103,49 @@ export async function buildExtractor(corpus: string): Promise<BuildResult> {
   };
   const fx = await FeatureExtractor.create(nsfw);
   const t1 = Date.now();
-  const feats = await fx.extract(n, get, (done) => {
-    if (done % 256 === 0 || done === n) log(`features ${done}/${n} (${((Date.now() - t1) / done).toFixed(0)} ms/img)`);
+  const total = n + pairs;
+  const feats = await fx.extract(total, get, (done) => {
+    if (done % 256 === 0 || done === total)
+      log(`features ${done}/${total} (${((Date.now() - t1) / done).toFixed(0)} ms/img)`);
   });
   await fx.release();
   const x = HEAD.pooling === 'avg' ? feats.avg : feats.gem;
 
   const t2 = Date.now();
-  const fit = fitPca(x, n, FEATURE_DIM, HEAD.preL2, HEAD.outDim);
-  const head = headFromPca(fit, HEAD.whiten, HEAD.outDim);
-  let kept = 0;
-  let total = 0;
-  for (let k = 0; k < FEATURE_DIM; k++) {
-    total += fit.values[k];
-    if (k < HEAD.outDim) kept += fit.values[k];
+  const d = FEATURE_DIM;
+  // Pairs: distractor i (row i) and each of its edited copies (rows n + i * AUGMENTED_COPIES + k).
+  const a = new Float32Array(pairs * d);
+  const b = new Float32Array(pairs * d);
+  for (let p = 0; p < pairs; p++) {
+    a.set(x.subarray(Math.floor(p / AUGMENTED_COPIES) * d, (Math.floor(p / AUGMENTED_COPIES) + 1) * d), p * d);
+    b.set(x.subarray((n + p) * d, (n + p + 1) * d), p * d);
   }
+  const { head, snr } = fitLearnedWhitening({
+    x: x.subarray(0, n * d),
+    n,
+    a,
+    b,
+    pairs,
+    d,
+    preL2: HEAD.preL2,
+    reg: HEAD.reg,
+    outDim: HEAD.outDim,
+  });
   log(
-    `PCA on ${n} x ${FEATURE_DIM} in ${Date.now() - t2} ms; ${HEAD.outDim} components keep ${((100 * kept) / total).toFixed(1)}% of the variance`,
+    `learned whitening on ${n} images and ${pairs} pairs in ${Date.now() - t2} ms; signal-to-noise ${snr[0].toFixed(2)} (first) to ${snr[HEAD.outDim - 1].toFixed(3)} (last kept)`,
   );
 
   const headInfo = {
     pooling: HEAD.pooling === 'gem' ? `GeM p=${GEM_P}` : 'average',
     preL2: HEAD.preL2,
-    pca: {
+    learnedWhitening: {
       inDim: FEATURE_DIM,
       outDim: HEAD.outDim,
-      whitenPower: HEAD.whiten,
-      varianceKept: +(kept / total).toFixed(4),
+      ridge: HEAD.reg,
+      pairs,
+      pairEdits: `${AUGMENTED_COPIES} copies of each ${FIT_DISTRACTOR_DIRS.join(', ')} image under 1-3 seeded random edits (scripts/models/augment.ts)`,
+      snrFirst: +snr[0].toFixed(4),
+      snrLast: +snr[HEAD.outDim - 1].toFixed(4),
     },
     postL2: true,
     fitSet: {
@@ -131,7 +160,13 @@ export async function buildExtractor(corpus: string): Promise<BuildResult> {
     source: `${NSFWJS_PACKAGE}@${nsfw.packageVersion} ${NSFWJS_MODEL_DIR}`,
     input: `${INPUT_NAME}: float32 [N,3,${INPUT_SIZE},${INPUT_SIZE}] RGB in [0,1]`,
     output: `${DESCRIPTOR_NAME}: float32 [N,${HEAD.outDim}], unit L2 norm`,
-    head: JSON.stringify({ pooling: HEAD.pooling, preL2: HEAD.preL2, whiten: HEAD.whiten, outDim: HEAD.outDim }),
+    head: JSON.stringify({
+      pooling: HEAD.pooling,
+      preL2: HEAD.preL2,
+      whitening: HEAD.whitening,
+      reg: HEAD.reg,
+      outDim: HEAD.outDim,
+    }),
   };
   const model = buildExtractorModel(nsfw, { pooling: HEAD.pooling }, head, metadata);
   const bytes = serialize(model);

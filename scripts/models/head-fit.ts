@@ -160,3 +160,110 @@ export function applyHead(head: HeadParams, x: Float32Array, n: number, normaliz
   }
   return out;
 }
+
+/**
+ * Learned whitening (Radenović, Tolias, Chum, "Fine-tuning CNN image retrieval with no human annotation",
+ * TPAMI 2018, section 4.2): a linear head fitted from matching pairs, so that what copies of one image have
+ * in common is kept and what edits change is shrunk.
+ *   1. C_S = mean over pairs of (a - b)(a - b)^T (how edits move the feature), plus `reg` * tr(C_S)/d * I so
+ *      that directions no edit in the pair set happened to move are not blown up;
+ *      P_w = C_S^(-1/2)  (edits become unit, isotropic noise).
+ *   2. C_D = covariance of P_w (x - mean) over the fit set (how images differ, measured in noise units);
+ *      its leading eigenvectors V_D are the directions with the highest signal-to-noise ratio.
+ *   3. proj = P_w V_D[:, :outDim], bias = -mean @ proj. Component k has variance lambda_D,k on the fit set and
+ *      unit variance for edit noise, so its spread says how far it can be trusted.
+ * Rows are L2-normalised first when `preL2` (as in the graph). Float64, fixed-order sums and sign-normalised
+ * eigenvectors (symEig): the same inputs give the same head bit for bit.
+ */
+export interface LearnedWhiteningInput {
+  /** Fit set (n x d): images for the between-image scatter and the mean. */
+  x: Float32Array;
+  n: number;
+  /** Matching pairs: row i of `a` and row i of `b` (pairs x d) are copies of one image. */
+  a: Float32Array;
+  b: Float32Array;
+  pairs: number;
+  d: number;
+  preL2: boolean;
+  /** Ridge on C_S, relative to its mean eigenvalue. */
+  reg: number;
+  outDim: number;
+}
+
+export interface LearnedWhiteningFit {
+  head: HeadParams;
+  /** Eigenvalues of C_D (descending): signal-to-noise per output component. */
+  snr: Float64Array;
+}
+
+export function fitLearnedWhitening(input: LearnedWhiteningInput): LearnedWhiteningFit {
+  const { n, pairs, d, preL2, reg, outDim } = input;
+  if (outDim > d) throw new Error('outDim larger than the feature dimension');
+  if (pairs < 1 || n < 2) throw new Error('learned whitening needs at least one pair and two fit images');
+  const x = preL2 ? l2Rows(input.x, n, d) : input.x;
+  const a = preL2 ? l2Rows(input.a, pairs, d) : input.a;
+  const b = preL2 ? l2Rows(input.b, pairs, d) : input.b;
+  const diff = new Float64Array(pairs * d);
+  for (let i = 0; i < pairs * d; i++) diff[i] = a[i] - b[i];
+  const cs = covariance(diff, pairs, d, { center: false }).cov;
+  let trace = 0;
+  for (let j = 0; j < d; j++) trace += cs[j * d + j];
+  const ridge = (reg * trace) / d;
+  for (let j = 0; j < d; j++) cs[j * d + j] += ridge;
+  // P_w = V diag(e^-1/2) V^T (symmetric inverse square root; rows of `vectors` are eigenvectors).
+  const es = symEig(cs, d);
+  const pw = new Float64Array(d * d);
+  const floor = Math.max(es.values[0], 0) * 1e-12 || 1e-300;
+  const tmp = new Float64Array(d * d); // tmp[k, j] = e_k^-1/2 v_k[j]
+  for (let k = 0; k < d; k++) {
+    const s = Math.max(es.values[k], floor) ** -0.5;
+    for (let j = 0; j < d; j++) tmp[k * d + j] = es.vectors[k * d + j] * s;
+  }
+  for (let k = 0; k < d; k++) {
+    for (let i = 0; i < d; i++) {
+      const v = es.vectors[k * d + i];
+      if (v === 0) continue;
+      const row = i * d;
+      const base = k * d;
+      for (let j = 0; j < d; j++) pw[row + j] += v * tmp[base + j];
+    }
+  }
+  // Whitened, centred fit set, then its covariance C_D.
+  const mean = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += x[i * d + j];
+  for (let j = 0; j < d; j++) mean[j] /= n;
+  const z = new Float64Array(n * d);
+  const xc = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) xc[j] = x[i * d + j] - mean[j];
+    const out = i * d;
+    for (let k = 0; k < d; k++) {
+      const v = xc[k];
+      if (v === 0) continue;
+      const row = k * d;
+      for (let j = 0; j < d; j++) z[out + j] += v * pw[row + j];
+    }
+  }
+  const cd = covariance(z, n, d, { center: false }).cov;
+  const ed = symEig(cd, d);
+  const proj = new Float32Array(d * outDim);
+  const col = new Float64Array(d);
+  for (let k = 0; k < outDim; k++) {
+    // proj[:, k] = P_w v_D,k
+    col.fill(0);
+    for (let i = 0; i < d; i++) {
+      const row = i * d;
+      let s = 0;
+      for (let j = 0; j < d; j++) s += pw[row + j] * ed.vectors[k * d + j];
+      col[i] = s;
+    }
+    for (let i = 0; i < d; i++) proj[i * outDim + k] = col[i];
+  }
+  const bias = new Float32Array(outDim);
+  for (let k = 0; k < outDim; k++) {
+    let s = 0;
+    for (let i = 0; i < d; i++) s += mean[i] * proj[i * outDim + k];
+    bias[k] = -s;
+  }
+  return { head: { preL2, inDim: d, outDim, proj, bias }, snr: ed.values.slice(0, outDim) };
+}
