@@ -102,6 +102,7 @@ export function registerPhotoCommands(program: Command): void {
       .option('--tile-side <px>', 'long side of each reference tile', integer, 512)
       .option('--max-distractors <n>', 'use only the first n distractors', integer)
       .option('--max-photos <n>', 'use only the first n photos', integer)
+      .option('--ivf-flat-pull <share>', 'IVF-Flat target: share of the way to the centroid (paper: 1)', number)
       .option('--transforms <names>', `comma-separated subset of ${TRANSFORM_NAMES.join(',')}`)
       .option('--cache <dir>', 'feature cache folder', '.cache/findable')
       .requiredOption('--out <file>', 'report.json to write')
@@ -130,6 +131,7 @@ export function registerPhotoCommands(program: Command): void {
         tileSide: opts.tileSide,
         maxDistractors: opts.maxDistractors,
         maxPhotos: opts.maxPhotos,
+        ivfFlatTargetPull: opts.ivfFlatPull,
         transforms,
         cache: new FeatureCache(opts.cache, runtime.manifest.sha256, runtime.dim),
         signal: cancellation(),

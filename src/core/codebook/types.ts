@@ -47,7 +47,7 @@ export type QuantizerParts =
   | { type: 'flat'; d: number }
   /** faiss IndexPQ: code = M sub-centroid numbers. */
   | { type: 'pq'; d: number; M: number; nbits: number; centroids: Float32Array }
-  /** faiss IndexIVFFlat: the lossy step is the cell; target = the coarse centroid of x's list. */
+  /** faiss IndexIVFFlat: the lossy step is the cell; target = x moved 3/4 of the way to its list's centroid (IndexIVFFlat). */
   | { type: 'ivf-flat'; d: number; nlist: number; centroids: Float32Array }
   /** faiss IndexIVFPQ: list = nearest coarse centroid, PQ on x - C_list when byResidual. */
   | {

@@ -72,6 +72,23 @@ describe('evaluation protocol', () => {
     expect(log.some((l) => l.startsWith('features: 60 cached'))).toBe(true);
     expect(again.transforms).toEqual(report.transforms);
   });
+
+  it('refuses an IVF-Flat target pull for an index that is not IVF-Flat', async () => {
+    const run = runEvaluation(rt, {
+      refsDir: join(corpus, 'photos'),
+      distractorsDir: join(corpus, 'distractors', 'd000'),
+      factory: 'IVF2,PQ4',
+      nprobe: 1,
+      seed: 0,
+      settings: { steps: 1 },
+      tileSide: 32,
+      maxPhotos: 3,
+      maxDistractors: 20,
+      ivfFlatTargetPull: 0.5,
+      transforms: ['identity'],
+    });
+    await expect(run).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: /IVF<n>,Flat/ });
+  });
 });
 
 describe('FeatureCache', () => {

@@ -22,6 +22,8 @@ import { decodeImage } from '../image/decode.node.ts';
 import { resizeRgb } from '../image/resize.ts';
 import type { RgbImage } from '../image/types.ts';
 import { indexFactory } from '../index/factory.ts';
+import { IndexIVFFlat } from '../index/index-ivf-flat.ts';
+import { IndexPreTransform } from '../index/index-pretransform.ts';
 import { Mt19937 } from '../index/rng.ts';
 import type { VectorIndex } from '../index/types.ts';
 import type { FeatureCache } from './feature-cache.node.ts';
@@ -43,6 +45,8 @@ export interface EvalOptions {
   tileSide?: number;
   maxDistractors?: number;
   maxPhotos?: number;
+  /** IVF-Flat only: share of the way from x_o to its centroid the target goes (1 = the paper's centroid). */
+  ivfFlatTargetPull?: number;
   transforms?: readonly TransformName[];
   cache?: FeatureCache;
   signal?: AbortSignal;
@@ -194,6 +198,16 @@ export async function runEvaluation(rt: ActivationRuntime, options: EvalOptions)
 
   // 3. Train the index on distractors + training tiles; the database holds ORIGINAL features.
   const index = indexFactory(d, options.factory);
+  if (options.ivfFlatTargetPull !== undefined) {
+    const base = index instanceof IndexPreTransform ? index.index : index;
+    if (!(base instanceof IndexIVFFlat)) {
+      throw new FindableError(
+        'INVALID_ARGUMENT',
+        `--ivf-flat-pull needs an IVF<n>,Flat index, not "${options.factory}".`,
+      );
+    }
+    base.targetPull = options.ivfFlatTargetPull;
+  }
   const train = new Float32Array((nd + trainTiles.length) * d);
   train.set(distractorFeatures, 0);
   train.set(trainTileFeatures, nd * d);

@@ -35,8 +35,17 @@ describe('IndexIVFFlat (faiss IVF<nlist>,Flat)', () => {
     expect(Buffer.from(sa).equals(Buffer.from(fx.u8('sa_codes')))).toBe(true);
     expect(index.decode(sa, 3)).toEqual(x.slice(0, 3 * d));
     const lists = index.assignLists(x, 3);
+    // The paper's target (pull 1) is the list's centroid; the default goes halfway from x to it.
+    index.targetPull = 1;
     const t = index.activationTarget(x, 3);
-    expect(maxRelDiff(t.subarray(0, d), fx.f32('centroids').subarray(lists[0] * d, (lists[0] + 1) * d))).toBe(0);
+    const c0 = fx.f32('centroids').subarray(lists[0] * d, (lists[0] + 1) * d);
+    expect(maxRelDiff(t.subarray(0, d), c0)).toBe(0);
+    index.targetPull = 0.5;
+    const half = index.activationTarget(x, 3);
+    for (const j of [0, 1, d - 1]) expect(half[j]).toBeCloseTo((x[j] + c0[j]) / 2, 6);
+    expect(() => {
+      index.targetPull = 0;
+    }).toThrow(/\(0, 1\]/);
   });
 
   it('trains its coarse quantizer and needs training before add', () => {
