@@ -196,16 +196,17 @@ function buildForwardPart(extractor: Model, declared: readonly StepInputName[], 
   const rows = unsqueeze1(inputs.resize_rows); // [V,1,S,H]
   const colsT = n('Transpose', [unsqueeze1(inputs.resize_cols)], { perm: [0, 1, 3, 2] }); // [V,1,W,S]
   const spatial = n('MatMul', [n('MatMul', [rows, unit]), colsT]); // [V,3,S,S]
-  const pixels = n('Transpose', [spatial], { perm: [0, 2, 3, 1] }); // [V,S,S,3]: colour as row vectors
-  const meanColour = n('Mul', [
-    g.node('ReduceSum', [pixels, g.constInt64([1, 2])], { keepdims: 1 }),
-    c(1 / (io.size * io.size)),
-  ]); // [V,1,1,3]
+  // Colour in channel-major form, [V,3,S*S] (no transposes to pixel rows): X_v C_v for row vectors is
+  // C_v^T X_v for columns, and the mean colour m_v B_v becomes B_v^T m_v^T, a per-channel offset.
+  const area = io.size * io.size;
+  const flat = n('Reshape', [spatial, g.constInt64([views, 3, area])]);
+  const meanColour = n('Mul', [g.node('ReduceSum', [flat, g.constInt64([2])], { keepdims: 1 }), c(1 / area)]); // [V,3,1]
+  const transposed = (x: string) => n('Transpose', [x], { perm: [0, 2, 1] });
   const coloured = n('Add', [
-    n('MatMul', [pixels, unsqueeze1(inputs.view_color)]),
-    n('MatMul', [meanColour, unsqueeze1(inputs.view_mean)]),
-  ]);
-  const viewImages = n('Clip', [n('Transpose', [coloured], { perm: [0, 3, 1, 2] }), c(0), c(1)]); // [V,3,S,S]
+    n('MatMul', [transposed(inputs.view_color), flat]),
+    n('MatMul', [transposed(inputs.view_mean), meanColour]),
+  ]); // [V,3,S*S]
+  const viewImages = n('Clip', [n('Reshape', [coloured, g.constInt64([views, 3, io.size, io.size])]), c(0), c(1)]); // [V,3,S,S]
   // Feed the views to the nodes that read the network's former input.
   for (const node of g.nodes) {
     node.inputs.forEach((name, i) => {
@@ -246,8 +247,8 @@ export const FORWARD_INPUTS: readonly StepInputName[] = STEP_INPUTS.filter(
 /** The step graph's forward part alone (outputs loss and cosine), for cost comparisons. */
 export function buildForwardGraph(extractor: Model, views = 1): Model {
   const f = buildForwardPart(extractor, FORWARD_INPUTS, views);
-  f.g.output(f.loss, { name: 'loss' });
-  f.g.output(f.cosine, { name: 'cosine' });
+  outputAs(f.g, f.loss, 'loss');
+  outputAs(f.g, f.cosine, 'cosine');
   return f.g.build();
 }
 
@@ -282,6 +283,28 @@ export function buildStepGraph(extractor: Model, options: StepGraphOptions = {})
     unit_mse: unitMse,
     grad,
   };
-  for (const name of STEP_OUTPUTS) g.output(outputs[name], { name });
+  for (const name of STEP_OUTPUTS) outputAs(g, outputs[name], name);
   return g.build();
+}
+
+/**
+ * Declares `value` as graph output `name` by renaming the value where it is produced (g.output with another
+ * name adds an Identity node, which onnxruntime runs as a copy of a full image-sized tensor).
+ */
+function outputAs(g: GraphBuilder, value: string, name: string): void {
+  const producer = g.nodes.find((node) => node.outputs.includes(value));
+  if (!producer || g.has(name) || g.outputs.some((o) => o.name === value)) {
+    g.output(value, { name });
+    return;
+  }
+  g.uniqueName(name);
+  for (const node of g.nodes) {
+    node.outputs.forEach((o, i) => {
+      if (o === value) node.outputs[i] = name;
+    });
+    node.inputs.forEach((o, i) => {
+      if (o === value) node.inputs[i] = name;
+    });
+  }
+  g.output(name);
 }
