@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fixtures from './index/__fixtures__/linalg.json';
+import large from './index/__fixtures__/svd-large.json';
+import { setWasmKernelsEnabled } from './index/wasm-asm.ts';
 import { covariance, matmul, orthonormalizeRows, svd, symEig, transpose } from './linalg.ts';
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -83,6 +85,50 @@ describe('svd', () => {
     const qqt = matmul(q, q, 8, 8, 8, { transB: true });
     for (let i = 0; i < 8; i++) for (let j = 0; j < 8; j++) expect(qqt[i * 8 + j]).toBeCloseTo(i === j ? 1 : 0, 12);
   });
+});
+
+describe('svd in the f64 kernels (n >= 32)', () => {
+  /** The oracle's matrix (scripts/oracles/svd_kernel_golden.py). */
+  const matrix = (m: number, n: number) => {
+    const a = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        a[i * n + j] = Math.sin(1.3 * i + 0.7 * j + 0.01 * i * j) + 0.5 * Math.cos(0.37 * i * i - 0.11 * j);
+        if (i === j) a[i * n + j] += 0.25;
+      }
+    }
+    return a;
+  };
+  for (const c of large.cases) {
+    it(`${c.m} x ${c.n}: numpy's singular values${c.polar_w ? ' and polar factor' : ''}, same bits without wasm`, () => {
+      const a = matrix(c.m, c.n);
+      const { u, s, vt } = svd(a, c.m, c.n);
+      const r = Math.min(c.m, c.n);
+      expect(maxAbsDiff(s, c.s)).toBeLessThan(1e-12 * c.s[0]);
+      const us = new Float64Array(c.m * r);
+      for (let i = 0; i < c.m; i++) for (let k = 0; k < r; k++) us[i * r + k] = u[i * r + k] * s[k];
+      expect(maxAbsDiff(matmul(us, vt, c.m, r, c.n), a)).toBeLessThan(1e-12 * c.s[0]);
+      if (c.polar_w) {
+        const n = c.n;
+        const w = new Float64Array(n * 2);
+        for (let j = 0; j < n; j++) {
+          w[j * 2] = Math.cos(0.5 * j);
+          w[j * 2 + 1] = Math.sin(0.3 * j);
+        }
+        const pw = matmul(matmul(u, vt, n, n, n), w, n, n, 2);
+        expect(maxAbsDiff(pw, c.polar_w)).toBeLessThan(1e-9);
+      }
+      setWasmKernelsEnabled(false);
+      try {
+        const js = svd(a, c.m, c.n);
+        expect(js.s).toEqual(s);
+        expect(js.u).toEqual(u);
+        expect(js.vt).toEqual(vt);
+      } finally {
+        setWasmKernelsEnabled(true);
+      }
+    });
+  }
 });
 
 describe('covariance and orthonormalizeRows', () => {

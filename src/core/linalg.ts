@@ -3,7 +3,8 @@
  *
  * Layout: every matrix is a flat ROW-MAJOR array: element (i, j) of an r x c matrix is a[i * c + j].
  * Inputs may be Float32Array or Float64Array; every reduction accumulates in float64 (JS numbers), so the
- * results are identical in the browser, the CLI and the server (no SIMD, no FMA, fixed summation order).
+ * results are identical in the browser, the CLI and the server (no FMA, fixed summation order; the SVD's row
+ * updates run in index/f64-kernels.ts, whose WebAssembly SIMD and JS paths give the same bits).
  *
  * Conventions chosen so that results are deterministic (same bits on every platform and every run):
  * - symEig: eigenvalues sorted DESCENDING; eigenvector i is ROW i of `vectors` (the layout of faiss's
@@ -13,6 +14,7 @@
  * These sign rules make our output equal to numpy's up to those documented sign flips.
  */
 import { FindableError } from './errors.ts';
+import { F64Kernels } from './index/f64-kernels.ts';
 
 export type FloatArray = Float32Array | Float64Array;
 
@@ -41,6 +43,9 @@ function checkFinite(name: string, a: ArrayLike<number>, len: number): void {
     }
   }
 }
+
+/** Multiply-adds from which matmul runs its rank-1 updates in the f64 kernels (below, the JS loop is as fast). */
+const MATMUL_KERNEL_MIN = 1 << 18;
 
 export interface MatmulOptions {
   /** A is stored k x m (row-major) and used transposed. */
@@ -85,6 +90,22 @@ export function matmul(
     return out;
   }
   // Other cases: accumulate rank-1 updates row by row in a float64 buffer (sum order is still p ascending).
+  if (!tb && m * k * n >= MATMUL_KERNEL_MIN) {
+    // Large products: the same updates in the f64 SIMD axpy (same bits), B copied into the kernel's heap.
+    const K = new F64Kernels(k * n + n);
+    const bh = K.alloc(k * n);
+    bh.set(b.subarray(0, k * n));
+    const acc = K.alloc(n);
+    for (let i = 0; i < m; i++) {
+      acc.fill(0);
+      for (let p = 0; p < k; p++) {
+        const aip = ta ? a[p * m + i] : a[i * k + p];
+        if (aip !== 0) K.axpy(aip, bh, p * n, acc, 0, n);
+      }
+      out.set(acc, i * n);
+    }
+    return out;
+  }
   const acc = new Float64Array(n);
   for (let i = 0; i < m; i++) {
     acc.fill(0);
@@ -429,13 +450,17 @@ export function svd(a: FloatArray, m: number, n: number): Svd {
  * Householder and Givens updates, which walk columns, touch contiguous memory (5x faster at n = 512).
  * A(i, j) = A[j * m + i] is destroyed. Returns Ut (n x m: row k = u_k), s (n), Vt (n x n: row k = v_k).
  */
-function svdTall(A: Float64Array, m: number, n: number): { Ut: Float64Array; s: Float64Array; Vt: Float64Array } {
+function svdTall(a: Float64Array, m: number, n: number): { Ut: Float64Array; s: Float64Array; Vt: Float64Array } {
   const nu = n;
+  // A, U, V and work share one heap so that the row updates run in the f64 SIMD kernels (JS below n = 32).
+  const K = new F64Kernels(2 * m * n + n * n + m, { wasm: n >= 32 });
+  const A = K.alloc(m * n);
+  A.set(a.subarray(0, m * n));
+  const U = K.alloc(m * nu);
+  const V = K.alloc(n * n);
+  const work = K.alloc(m);
   const s = new Float64Array(Math.min(m + 1, n));
-  const U = new Float64Array(m * nu);
-  const V = new Float64Array(n * n);
   const e = new Float64Array(n);
-  const work = new Float64Array(m);
   const nct = Math.min(m - 1, n);
   const nrt = Math.max(0, Math.min(n - 2, m));
   for (let k = 0; k < Math.max(nct, nrt); k++) {
@@ -451,10 +476,8 @@ function svdTall(A: Float64Array, m: number, n: number): { Ut: Float64Array; s: 
     }
     for (let j = k + 1; j < n; j++) {
       if (k < nct && s[k] !== 0) {
-        let t = 0;
-        for (let i = k; i < m; i++) t += A[k * m + i] * A[j * m + i];
-        t = -t / A[k * m + k];
-        for (let i = k; i < m; i++) A[j * m + i] += t * A[k * m + i];
+        const t = -K.dot(A, k * m + k, A, j * m + k, m - k) / A[k * m + k];
+        K.axpy(t, A, k * m + k, A, j * m + k, m - k);
       }
       e[j] = A[j * m + k];
     }
@@ -471,12 +494,9 @@ function svdTall(A: Float64Array, m: number, n: number): { Ut: Float64Array; s: 
       }
       e[k] = -e[k];
       if (k + 1 < m && e[k] !== 0) {
-        for (let i = k + 1; i < m; i++) work[i] = 0;
-        for (let j = k + 1; j < n; j++) for (let i = k + 1; i < m; i++) work[i] += e[j] * A[j * m + i];
-        for (let j = k + 1; j < n; j++) {
-          const t = -e[j] / e[k + 1];
-          for (let i = k + 1; i < m; i++) A[j * m + i] += t * work[i];
-        }
+        work.fill(0, k + 1, m);
+        for (let j = k + 1; j < n; j++) K.axpy(e[j], A, j * m + k + 1, work, k + 1, m - k - 1);
+        for (let j = k + 1; j < n; j++) K.axpy(-e[j] / e[k + 1], work, k + 1, A, j * m + k + 1, m - k - 1);
       }
       for (let i = k + 1; i < n; i++) V[k * n + i] = e[i];
     }
@@ -494,10 +514,8 @@ function svdTall(A: Float64Array, m: number, n: number): { Ut: Float64Array; s: 
   for (let k = nct - 1; k >= 0; k--) {
     if (s[k] !== 0) {
       for (let j = k + 1; j < nu; j++) {
-        let t = 0;
-        for (let i = k; i < m; i++) t += U[k * m + i] * U[j * m + i];
-        t = -t / U[k * m + k];
-        for (let i = k; i < m; i++) U[j * m + i] += t * U[k * m + i];
+        const t = -K.dot(U, k * m + k, U, j * m + k, m - k) / U[k * m + k];
+        K.axpy(t, U, k * m + k, U, j * m + k, m - k);
       }
       for (let i = k; i < m; i++) U[k * m + i] = -U[k * m + i];
       U[k * m + k] = 1 + U[k * m + k];
@@ -511,10 +529,8 @@ function svdTall(A: Float64Array, m: number, n: number): { Ut: Float64Array; s: 
   for (let k = n - 1; k >= 0; k--) {
     if (k < nrt && e[k] !== 0) {
       for (let j = k + 1; j < nu; j++) {
-        let t = 0;
-        for (let i = k + 1; i < n; i++) t += V[k * n + i] * V[j * n + i];
-        t = -t / V[k * n + (k + 1)];
-        for (let i = k + 1; i < n; i++) V[j * n + i] += t * V[k * n + i];
+        const t = -K.dot(V, k * n + k + 1, V, j * n + k + 1, n - k - 1) / V[k * n + (k + 1)];
+        K.axpy(t, V, k * n + k + 1, V, j * n + k + 1, n - k - 1);
       }
     }
     for (let i = 0; i < n; i++) V[k * n + i] = 0;
@@ -561,7 +577,7 @@ function svdTall(A: Float64Array, m: number, n: number): { Ut: Float64Array; s: 
       let f = e[p - 2];
       e[p - 2] = 0;
       for (let j = p - 2; j >= k; j--) {
-        let t = Math.hypot(s[j], f);
+        const t = Math.hypot(s[j], f);
         const cs = s[j] / t;
         const sn = f / t;
         s[j] = t;
@@ -569,28 +585,20 @@ function svdTall(A: Float64Array, m: number, n: number): { Ut: Float64Array; s: 
           f = -sn * e[j - 1];
           e[j - 1] = cs * e[j - 1];
         }
-        for (let i = 0; i < n; i++) {
-          t = cs * V[j * n + i] + sn * V[(p - 1) * n + i];
-          V[(p - 1) * n + i] = -sn * V[j * n + i] + cs * V[(p - 1) * n + i];
-          V[j * n + i] = t;
-        }
+        K.rot(cs, sn, V, j * n, V, (p - 1) * n, n);
       }
     } else if (kase === 2) {
       // Split at negligible s(k).
       let f = e[k - 1];
       e[k - 1] = 0;
       for (let j = k; j < p; j++) {
-        let t = Math.hypot(s[j], f);
+        const t = Math.hypot(s[j], f);
         const cs = s[j] / t;
         const sn = f / t;
         s[j] = t;
         f = -sn * e[j];
         e[j] = cs * e[j];
-        for (let i = 0; i < m; i++) {
-          t = cs * U[j * m + i] + sn * U[(k - 1) * m + i];
-          U[(k - 1) * m + i] = -sn * U[j * m + i] + cs * U[(k - 1) * m + i];
-          U[j * m + i] = t;
-        }
+        K.rot(cs, sn, U, j * m, U, (k - 1) * m, m);
       }
     } else if (kase === 3) {
       // One QR step with Wilkinson-like shift.
@@ -625,11 +633,7 @@ function svdTall(A: Float64Array, m: number, n: number): { Ut: Float64Array; s: 
         e[j] = cs * e[j] - sn * s[j];
         g = sn * s[j + 1];
         s[j + 1] = cs * s[j + 1];
-        for (let i = 0; i < n; i++) {
-          t = cs * V[j * n + i] + sn * V[(j + 1) * n + i];
-          V[(j + 1) * n + i] = -sn * V[j * n + i] + cs * V[(j + 1) * n + i];
-          V[j * n + i] = t;
-        }
+        K.rot(cs, sn, V, j * n, V, (j + 1) * n, n);
         t = Math.hypot(f, g);
         cs = f / t;
         sn = g / t;
@@ -639,11 +643,7 @@ function svdTall(A: Float64Array, m: number, n: number): { Ut: Float64Array; s: 
         g = sn * e[j + 1];
         e[j + 1] = cs * e[j + 1];
         if (j < m - 1) {
-          for (let i = 0; i < m; i++) {
-            t = cs * U[j * m + i] + sn * U[(j + 1) * m + i];
-            U[(j + 1) * m + i] = -sn * U[j * m + i] + cs * U[(j + 1) * m + i];
-            U[j * m + i] = t;
-          }
+          K.rot(cs, sn, U, j * m, U, (j + 1) * m, m);
         }
       }
       e[p - 2] = f;
@@ -679,7 +679,7 @@ function svdTall(A: Float64Array, m: number, n: number): { Ut: Float64Array; s: 
       p--;
     }
   }
-  return { Ut: U, s: s.subarray(0, n).slice(), Vt: V };
+  return { Ut: U.slice(), s: s.subarray(0, n).slice(), Vt: V.slice() };
 }
 
 /**
@@ -691,23 +691,29 @@ export function orthonormalizeRows(a: Float64Array, r: number, c: number): Float
   checkDims(r, c);
   checkLen('a', a, r * c);
   if (r > c) throw new FindableError('INVALID_ARGUMENT', `cannot orthonormalise ${r} rows of length ${c}`);
+  // Large matrices: the row updates run in the f64 axpy kernel (same bits: a - x = a + (-x)); dots stay sequential.
+  const K = r * r * c >= MATMUL_KERNEL_MIN ? new F64Kernels(r * c) : null;
+  const h = K ? K.alloc(r * c) : a;
+  if (K) h.set(a.subarray(0, r * c));
   for (let pass = 0; pass < 2; pass++) {
     for (let i = 0; i < r; i++) {
       const ri = i * c;
       for (let j = 0; j < i; j++) {
         const rj = j * c;
         let dot = 0;
-        for (let t = 0; t < c; t++) dot += a[ri + t] * a[rj + t];
-        for (let t = 0; t < c; t++) a[ri + t] -= dot * a[rj + t];
+        for (let t = 0; t < c; t++) dot += h[ri + t] * h[rj + t];
+        if (K) K.axpy(-dot, h, rj, h, ri, c);
+        else for (let t = 0; t < c; t++) h[ri + t] -= dot * h[rj + t];
       }
       let nrm = 0;
-      for (let t = 0; t < c; t++) nrm += a[ri + t] * a[ri + t];
+      for (let t = 0; t < c; t++) nrm += h[ri + t] * h[ri + t];
       nrm = Math.sqrt(nrm);
       if (!(nrm > 1e-12))
         throw new FindableError('INVALID_ARGUMENT', 'orthonormalizeRows: rows are linearly dependent');
-      for (let t = 0; t < c; t++) a[ri + t] /= nrm;
+      for (let t = 0; t < c; t++) h[ri + t] /= nrm;
     }
   }
+  if (K) a.set(h);
   return a;
 }
 

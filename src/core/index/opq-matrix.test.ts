@@ -62,6 +62,21 @@ describe('OPQMatrix + IndexPreTransform (faiss OPQ<M>,...)', () => {
     expect(ours).toBeLessThan(fx.meta.faiss_mse_opq);
   });
 
+  it('bounded k-means (kmeans-bounded.ts) trains exactly the rotation of the plain ProductQuantizer path', () => {
+    const train = (bounded: boolean) => {
+      const opq = new OPQMatrix(d, M);
+      opq.niter = 4;
+      opq.niterPq0 = 8;
+      opq.boundedKMeans = bounded;
+      opq.train(x, n);
+      return opq;
+    };
+    const a = train(true);
+    const b = train(false);
+    expect(a.errors).toEqual(b.errors);
+    expect(a.A).toEqual(b.A);
+  });
+
   it('trains from its own random rotation: orthonormal, error decreasing, deterministic, progress reported', () => {
     const train = (onProgress?: (done: number, total: number) => void) => {
       const opq = new OPQMatrix(d, M);
