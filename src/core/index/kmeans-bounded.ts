@@ -252,21 +252,10 @@ export class BoundedLloyd {
     old.set(centroids);
     sums.fill(0);
     hassign.fill(0);
-    const d4 = d - (d % 4);
     for (let i = 0; i < n; i++) {
       const c = assign[i];
       hassign[c] += 1;
-      const so = c * d;
-      const xo = i * d;
-      let j = 0;
-      // Unrolled by 4 (about 1.5x in V8); each sum still adds the points in ascending i.
-      for (; j < d4; j += 4) {
-        sums[so + j] += x[xo + j];
-        sums[so + j + 1] += x[xo + j + 1];
-        sums[so + j + 2] += x[xo + j + 2];
-        sums[so + j + 3] += x[xo + j + 3];
-      }
-      for (; j < d; j++) sums[so + j] += x[xo + j];
+      addRow(sums, c * d, x, i * d, d);
     }
     for (let c = 0; c < k; c++) {
       const h = hassign[c];
@@ -295,4 +284,17 @@ export class BoundedLloyd {
     }
     return nsplit;
   }
+}
+
+/** sums[so .. so + d) += x[xo .. xo + d), in float64. Unrolled by 4: about 1.5x the plain loop in V8. */
+export function addRow(sums: Float64Array, so: number, x: Float32Array, xo: number, d: number): void {
+  const d4 = d - (d % 4);
+  let j = 0;
+  for (; j < d4; j += 4) {
+    sums[so + j] += x[xo + j];
+    sums[so + j + 1] += x[xo + j + 1];
+    sums[so + j + 2] += x[xo + j + 2];
+    sums[so + j + 3] += x[xo + j + 3];
+  }
+  for (; j < d; j++) sums[so + j] += x[xo + j];
 }
