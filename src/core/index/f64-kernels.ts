@@ -71,6 +71,36 @@ const ends = [
 ];
 const step = (bytes: number) => [...get(P), ...i32(bytes), ADD, ...set(P), ...get(Q), ...i32(bytes), ADD, ...set(Q)];
 
+/** The ops of one loop width: two f64 lanes per v128 up to END2, then one f64 at a time up to END. */
+interface Width {
+  end: number;
+  bytes: number;
+  load: number[];
+  store: number[];
+  mul: number[];
+  add: number[];
+}
+const PAIRS: Width = { end: END2, bytes: 16, load: V128_LOAD(0), store: V128_STORE(0), mul: F64X2_MUL, add: F64X2_ADD };
+const SINGLES: Width = { end: END, bytes: 8, load: F64_LOAD(0), store: F64_STORE(0), mul: [F64_MUL], add: [F64_ADD] };
+
+/**
+ * while (p < END2) { body(pairs); p += 16; q += 16 } then `between`, then while (p < END) { body(single); ... }:
+ * one body for both widths keeps the two loops' arithmetic (and so their rounding) the same.
+ */
+function pairsThenSingle(body: (w: Width, single: boolean) => number[], between: number[] = []): number[] {
+  const loop = (w: Width) => [
+    ...BLOCK_LOOP,
+    ...get(P),
+    ...get(w.end),
+    GE_U,
+    ...BREAK_IF,
+    ...body(w, w === SINGLES),
+    ...step(w.bytes),
+    ...END_LOOP,
+  ];
+  return [...loop(PAIRS), ...between, ...loop(SINGLES)];
+}
+
 /** *(f64*)0 = sum_i p[i] q[i]. Locals: 5 acc (v128), 6 s (f64). */
 function dotFunction(): WasmFunction {
   const ACC = 5;
@@ -79,42 +109,13 @@ function dotFunction(): WasmFunction {
     ...ends,
     ...V128_ZERO,
     ...set(ACC),
-    ...BLOCK_LOOP,
-    ...get(P),
-    ...get(END2),
-    GE_U,
-    ...BREAK_IF,
-    ...get(P),
-    ...V128_LOAD(0),
-    ...get(Q),
-    ...V128_LOAD(0),
-    ...F64X2_MUL,
-    ...get(ACC),
-    ...F64X2_ADD,
-    ...set(ACC),
-    ...step(16),
-    ...END_LOOP,
-    ...get(ACC),
-    ...F64X2_LANE(0),
-    ...get(ACC),
-    ...F64X2_LANE(1),
-    F64_ADD,
-    ...set(S),
-    ...BLOCK_LOOP,
-    ...get(P),
-    ...get(END),
-    GE_U,
-    ...BREAK_IF,
-    ...get(S),
-    ...get(P),
-    ...F64_LOAD(0),
-    ...get(Q),
-    ...F64_LOAD(0),
-    F64_MUL,
-    F64_ADD,
-    ...set(S),
-    ...step(8),
-    ...END_LOOP,
+    ...pairsThenSingle(
+      (w, single) => {
+        const acc = single ? S : ACC;
+        return [...get(acc), ...get(P), ...w.load, ...get(Q), ...w.load, ...w.mul, ...w.add, ...set(acc)];
+      },
+      [...get(ACC), ...F64X2_LANE(0), ...get(ACC), ...F64X2_LANE(1), F64_ADD, ...set(S)],
+    ),
     ...i32(0),
     ...get(S),
     ...F64_STORE(0),
@@ -142,38 +143,17 @@ function axpyFunction(): WasmFunction {
     ...tee(T),
     ...F64X2_SPLAT,
     ...set(TV),
-    ...BLOCK_LOOP,
-    ...get(P),
-    ...get(END2),
-    GE_U,
-    ...BREAK_IF,
-    ...get(Q),
-    ...get(Q),
-    ...V128_LOAD(0),
-    ...get(TV),
-    ...get(P),
-    ...V128_LOAD(0),
-    ...F64X2_MUL,
-    ...F64X2_ADD,
-    ...V128_STORE(0),
-    ...step(16),
-    ...END_LOOP,
-    ...BLOCK_LOOP,
-    ...get(P),
-    ...get(END),
-    GE_U,
-    ...BREAK_IF,
-    ...get(Q),
-    ...get(Q),
-    ...F64_LOAD(0),
-    ...get(T),
-    ...get(P),
-    ...F64_LOAD(0),
-    F64_MUL,
-    F64_ADD,
-    ...F64_STORE(0),
-    ...step(8),
-    ...END_LOOP,
+    ...pairsThenSingle((w, single) => [
+      ...get(Q),
+      ...get(Q),
+      ...w.load,
+      ...get(single ? T : TV),
+      ...get(P),
+      ...w.load,
+      ...w.mul,
+      ...w.add,
+      ...w.store,
+    ]),
   ];
   return {
     name: 'axpy',
@@ -210,68 +190,32 @@ function rotFunction(): WasmFunction {
     ...tee(NS),
     ...F64X2_SPLAT,
     ...set(NSV),
-    ...BLOCK_LOOP,
-    ...get(P),
-    ...get(END2),
-    GE_U,
-    ...BREAK_IF,
-    ...get(P),
-    ...V128_LOAD(0),
-    ...set(X),
-    ...get(Q),
-    ...V128_LOAD(0),
-    ...set(Y),
-    ...get(P),
-    ...get(CSV),
-    ...get(X),
-    ...F64X2_MUL,
-    ...get(SNV),
-    ...get(Y),
-    ...F64X2_MUL,
-    ...F64X2_ADD,
-    ...V128_STORE(0),
-    ...get(Q),
-    ...get(NSV),
-    ...get(X),
-    ...F64X2_MUL,
-    ...get(CSV),
-    ...get(Y),
-    ...F64X2_MUL,
-    ...F64X2_ADD,
-    ...V128_STORE(0),
-    ...step(16),
-    ...END_LOOP,
-    ...BLOCK_LOOP,
-    ...get(P),
-    ...get(END),
-    GE_U,
-    ...BREAK_IF,
-    ...get(P),
-    ...F64_LOAD(0),
-    ...set(XS),
-    ...get(Q),
-    ...F64_LOAD(0),
-    ...set(YS),
-    ...get(P),
-    ...get(CS),
-    ...get(XS),
-    F64_MUL,
-    ...get(SN),
-    ...get(YS),
-    F64_MUL,
-    F64_ADD,
-    ...F64_STORE(0),
-    ...get(Q),
-    ...get(NS),
-    ...get(XS),
-    F64_MUL,
-    ...get(CS),
-    ...get(YS),
-    F64_MUL,
-    F64_ADD,
-    ...F64_STORE(0),
-    ...step(8),
-    ...END_LOOP,
+    ...pairsThenSingle((w, single) => {
+      const [cs, sn, ns, x, y] = single ? [CS, SN, NS, XS, YS] : [CSV, SNV, NSV, X, Y];
+      const combine = (a: number, b: number) => [
+        ...get(a),
+        ...get(x),
+        ...w.mul,
+        ...get(b),
+        ...get(y),
+        ...w.mul,
+        ...w.add,
+      ];
+      return [
+        ...get(P),
+        ...w.load,
+        ...set(x),
+        ...get(Q),
+        ...w.load,
+        ...set(y),
+        ...get(P),
+        ...combine(cs, sn),
+        ...w.store,
+        ...get(Q),
+        ...combine(ns, cs),
+        ...w.store,
+      ];
+    }),
   ];
   return {
     name: 'rot',
