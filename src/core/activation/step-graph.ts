@@ -247,8 +247,8 @@ export const FORWARD_INPUTS: readonly StepInputName[] = STEP_INPUTS.filter(
 /** The step graph's forward part alone (outputs loss and cosine), for cost comparisons. */
 export function buildForwardGraph(extractor: Model, views = 1): Model {
   const f = buildForwardPart(extractor, FORWARD_INPUTS, views);
-  outputAs(f.g, f.loss, 'loss');
-  outputAs(f.g, f.cosine, 'cosine');
+  f.g.output(f.loss, { name: 'loss' });
+  f.g.output(f.cosine, { name: 'cosine' });
   return f.g.build();
 }
 
@@ -283,28 +283,6 @@ export function buildStepGraph(extractor: Model, options: StepGraphOptions = {})
     unit_mse: unitMse,
     grad,
   };
-  for (const name of STEP_OUTPUTS) outputAs(g, outputs[name], name);
+  for (const name of STEP_OUTPUTS) g.output(outputs[name], { name });
   return g.build();
-}
-
-/**
- * Declares `value` as graph output `name` by renaming the value where it is produced (g.output with another
- * name adds an Identity node, which onnxruntime runs as a copy of a full image-sized tensor).
- */
-function outputAs(g: GraphBuilder, value: string, name: string): void {
-  const producer = g.nodes.find((node) => node.outputs.includes(value));
-  if (!producer || g.has(name) || g.outputs.some((o) => o.name === value)) {
-    g.output(value, { name });
-    return;
-  }
-  g.uniqueName(name);
-  for (const node of g.nodes) {
-    node.outputs.forEach((o, i) => {
-      if (o === value) node.outputs[i] = name;
-    });
-    node.inputs.forEach((o, i) => {
-      if (o === value) node.inputs[i] = name;
-    });
-  }
-  g.output(name);
 }

@@ -37,7 +37,10 @@ export interface NodeOptions {
 }
 
 export interface OutputOptions {
-  /** Graph output name; if it differs from the value name an Identity node is added. */
+  /**
+   * Graph output name. If it differs from the value name, the value is renamed where a node of this builder
+   * produces it; otherwise (a graph input, an initializer, an existing output) an Identity node is added.
+   */
   name?: string;
   /** Defaults to the inferred dtype / shape. */
   dtype?: DataType;
@@ -51,6 +54,8 @@ export class GraphBuilder {
   readonly outputs: (ValueInfo & { inferDtype?: boolean; inferShape?: boolean })[] = [];
   readonly valueInfo: ValueInfo[] = [];
   private readonly used = new Set<string>();
+  /** Values renamed by output(): old name -> new name, so later references still resolve. */
+  private readonly renamed = new Map<string, string>();
   private readonly counters = new Map<string, number>();
   private readonly base: Omit<Model, 'graph'>;
   private readonly graphName: string;
@@ -179,7 +184,7 @@ export class GraphBuilder {
       name,
       opType,
       domain: opts.domain ?? '',
-      inputs: [...inputs],
+      inputs: inputs.map((i) => this.renamed.get(i) ?? i),
       outputs,
       attributes: toAttributes(attrs),
     });
@@ -187,13 +192,15 @@ export class GraphBuilder {
   }
 
   /** Declares a graph output. dtype / shape default to the inferred ones at build(). */
-  output(value: string, opts: OutputOptions = {}): string {
+  output(valueIn: string, opts: OutputOptions = {}): string {
+    const value = this.renamed.get(valueIn) ?? valueIn;
     let name = value;
     if (opts.name && opts.name !== value) {
       if (this.used.has(opts.name)) {
         throw new FindableError('INVALID_ARGUMENT', `Graph output name '${opts.name}' is already used.`);
       }
-      name = this.node('Identity', [value], undefined, { outputs: [opts.name] });
+      name =
+        this.renameProduced(value, opts.name) ?? this.node('Identity', [value], undefined, { outputs: [opts.name] });
     }
     this.outputs.push({
       name,
@@ -202,6 +209,24 @@ export class GraphBuilder {
       inferDtype: opts.dtype === undefined,
       inferShape: opts.shape === undefined,
     });
+    return name;
+  }
+
+  /**
+   * Renames `value` to `name` in every node when one of them produces it and it is not yet a graph output:
+   * the output then needs no Identity, which onnxruntime runs as a copy of the whole tensor.
+   */
+  private renameProduced(value: string, name: string): string | undefined {
+    if (!this.nodes.some((node) => node.outputs.includes(value))) return undefined;
+    if (this.outputs.some((o) => o.name === value)) return undefined;
+    this.used.add(name);
+    for (const node of this.nodes) {
+      for (const names of [node.inputs, node.outputs]) {
+        for (let i = 0; i < names.length; i++) if (names[i] === value) names[i] = name;
+      }
+    }
+    for (const info of this.valueInfo) if (info.name === value) info.name = name;
+    this.renamed.set(value, name);
     return name;
   }
 

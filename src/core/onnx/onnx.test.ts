@@ -63,6 +63,25 @@ describe('GraphBuilder', () => {
     expect(back.graph.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: [2] }]);
   });
 
+  it('names an output at its producer (no Identity copy) and keeps later references valid', () => {
+    const g = new GraphBuilder();
+    const x = g.input('x', 'float32', [2]);
+    const a = g.node('Relu', [x]);
+    g.output(a, { name: 'first' });
+    g.output(a, { name: 'again' }); // already an output: needs an Identity
+    const b = g.node('Neg', [a]); // a reference to the old name follows the rename
+    g.output(b, { name: 'negated' });
+    g.output(x, { name: 'copy' }); // a graph input has no producer: Identity
+    const m = g.build();
+    expect(m.graph.nodes.map((n) => [n.opType, n.inputs, n.outputs])).toEqual([
+      ['Relu', ['x'], ['first']],
+      ['Identity', ['first'], ['again']],
+      ['Neg', ['first'], ['negated']],
+      ['Identity', ['x'], ['copy']],
+    ]);
+    expect(m.graph.outputs.map((o) => o.name)).toEqual(['first', 'again', 'negated', 'copy']);
+  });
+
   it('topologically sorts shuffled nodes and detects cycles', () => {
     const g = new GraphBuilder();
     const x = g.input('x', 'float32', [2]);
