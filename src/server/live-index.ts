@@ -9,7 +9,7 @@
  */
 import { FindableError, throwIfAborted } from '../core/errors';
 import { IndexIVF } from '../core/index/index-ivf';
-import { IndexPreTransform } from '../core/index/index-pretransform';
+import { baseIndex } from '../core/index/index-pretransform';
 import type { ProgressOptions, SearchResult, VectorIndex } from '../core/index/types';
 import { coarseCodeSize } from '../core/index/util';
 import type { RegistryStore } from './store/registry-store';
@@ -75,7 +75,7 @@ export class QuantizerLiveIndex implements LiveIndex {
     }
     this.d = index.d;
     // Behind a transform chain (OPQ, PCA...), codes and lists are the base index's.
-    const base = index instanceof IndexPreTransform ? (index.index as CodeAddableIndex) : index;
+    const base = baseIndex(index) as CodeAddableIndex;
     this.nlist = base instanceof IndexIVF ? base.nlist : 0;
     this.listBytes = this.nlist > 0 ? coarseCodeSize(this.nlist) : 0;
     this.codeSize = index.saCodeSize - this.listBytes;

@@ -10,7 +10,7 @@ import { IndexIVFFlat } from '../index/index-ivf-flat.ts';
 import { IndexIVFPQ } from '../index/index-ivf-pq.ts';
 import { IndexLSH } from '../index/index-lsh.ts';
 import { IndexPQ } from '../index/index-pq.ts';
-import { IndexPreTransform } from '../index/index-pretransform.ts';
+import { baseIndex, IndexPreTransform } from '../index/index-pretransform.ts';
 import { LinearTransform } from '../index/linear-transform.ts';
 import type { VectorIndex } from '../index/types.ts';
 import { coarseCodeSize } from '../index/util.ts';
@@ -69,7 +69,7 @@ export function indexFromCodebook(cb: Pick<Codebook, 'quantizer' | 'transforms'>
  * number (little-endian on coarseCodeSize(nlist) bytes) and the list code; otherwise no list.
  */
 export function splitStandaloneCode(index: VectorIndex, sa: Uint8Array): { listId: number | null; code: Uint8Array } {
-  const base = index instanceof IndexPreTransform ? index.index : index;
+  const base = baseIndex(index);
   if (!(base instanceof IndexIVF)) return { listId: null, code: sa.slice() };
   const nb = coarseCodeSize(base.nlist);
   let listId = 0;

@@ -23,7 +23,7 @@ import { resizeRgb } from '../image/resize.ts';
 import type { RgbImage } from '../image/types.ts';
 import { indexFactory } from '../index/factory.ts';
 import { IndexIVFFlat } from '../index/index-ivf-flat.ts';
-import { IndexPreTransform } from '../index/index-pretransform.ts';
+import { baseIndex } from '../index/index-pretransform.ts';
 import { Mt19937 } from '../index/rng.ts';
 import type { VectorIndex } from '../index/types.ts';
 import type { FeatureCache } from './feature-cache.node.ts';
@@ -199,7 +199,7 @@ export async function runEvaluation(rt: ActivationRuntime, options: EvalOptions)
   // 3. Train the index on distractors + training tiles; the database holds ORIGINAL features.
   const index = indexFactory(d, options.factory);
   if (options.ivfFlatTargetPull !== undefined) {
-    const base = index instanceof IndexPreTransform ? index.index : index;
+    const base = baseIndex(index);
     if (!(base instanceof IndexIVFFlat)) {
       throw new FindableError(
         'INVALID_ARGUMENT',

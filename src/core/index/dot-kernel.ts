@@ -311,17 +311,7 @@ function dotsJs(
       out[ro + c + 2] = e2 + o2;
       out[ro + c + 3] = e3 + o3;
     }
-    for (; c < c1; c++) {
-      const yc = c * d;
-      let e = 0;
-      let o = 0;
-      for (let j = 0; j < dEven; j += 2) {
-        e += x[xi + j] * y[yc + j];
-        o += x[xi + j + 1] * y[yc + j + 1];
-      }
-      if (dEven < d) e += x[xi + dEven] * y[yc + dEven];
-      out[ro + c] = e + o;
-    }
+    for (; c < c1; c++) out[ro + c] = canonicalDot(x, xi, y, c * d, d);
   }
 }
 
@@ -356,4 +346,17 @@ function l2Js(
       out[i * nc + c - c0] = e + o;
     }
   }
+}
+
+/** x[xo..xo+d) . y[yo..yo+d) with the canonical summation of this file's header (even / odd float64 sums). */
+export function canonicalDot(x: Float32Array, xo: number, y: Float32Array, yo: number, d: number): number {
+  const dEven = d - (d & 1);
+  let e = 0;
+  let o = 0;
+  for (let j = 0; j < dEven; j += 2) {
+    e += x[xo + j] * y[yo + j];
+    o += x[xo + j + 1] * y[yo + j + 1];
+  }
+  if (dEven < d) e += x[xo + dEven] * y[yo + dEven];
+  return e + o;
 }

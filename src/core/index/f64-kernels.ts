@@ -18,17 +18,20 @@ import {
   F64,
   F64_ADD,
   F64_LOAD,
+  F64_MUL,
+  F64_NEG,
   F64_STORE,
   F64X2_ADD,
   F64X2_LANE,
   F64X2_MUL,
+  F64X2_SPLAT,
   GE_U,
   get,
   I32,
+  I32_AND,
   i32,
   SHL,
   set,
-  simd,
   tee,
   V128,
   V128_LOAD,
@@ -39,10 +42,6 @@ import {
   wasmKernelsEnabled,
 } from './wasm-asm.ts';
 
-const I32_AND = 0x71;
-const F64_MUL = 0xa2;
-const F64_NEG = 0x9a;
-const F64X2_SPLAT = simd(0x14);
 /** Scalar arguments (t, cs, sn) and the dot result go through the first 32 bytes of the memory. */
 const SCRATCH = 32;
 
@@ -101,6 +100,13 @@ function pairsThenSingle(body: (w: Width, single: boolean) => number[], between:
   return [...loop(PAIRS), ...between, ...loop(SINGLES)];
 }
 
+/** Locals of dot and axpy after (p, q, len): END2, END (i32), one v128, one f64. */
+const ONE_VECTOR_ONE_SCALAR: [number, number][] = [
+  [2, I32],
+  [1, V128],
+  [1, F64],
+];
+
 /** *(f64*)0 = sum_i p[i] q[i]. Locals: 5 acc (v128), 6 s (f64). */
 function dotFunction(): WasmFunction {
   const ACC = 5;
@@ -120,16 +126,7 @@ function dotFunction(): WasmFunction {
     ...get(S),
     ...F64_STORE(0),
   ];
-  return {
-    name: 'dot',
-    params: 3,
-    locals: [
-      [2, I32],
-      [1, V128],
-      [1, F64],
-    ] as [number, number][],
-    code,
-  };
+  return { name: 'dot', params: 3, locals: ONE_VECTOR_ONE_SCALAR, code };
 }
 
 /** q[i] += t p[i] with t = *(f64*)0. Locals: 5 tv (v128), 6 t (f64). */
@@ -155,16 +152,7 @@ function axpyFunction(): WasmFunction {
       ...w.store,
     ]),
   ];
-  return {
-    name: 'axpy',
-    params: 3,
-    locals: [
-      [2, I32],
-      [1, V128],
-      [1, F64],
-    ] as [number, number][],
-    code,
-  };
+  return { name: 'axpy', params: 3, locals: ONE_VECTOR_ONE_SCALAR, code };
 }
 
 /**

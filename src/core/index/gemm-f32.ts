@@ -17,6 +17,11 @@ import {
   BREAK_IF,
   compileOnce,
   END_LOOP,
+  F32_ADD,
+  F32_STORE,
+  F32X4_ADD,
+  F32X4_LANE,
+  F32X4_MUL,
   GE_U,
   get,
   I32,
@@ -24,8 +29,6 @@ import {
   MUL,
   SHL,
   set,
-  simd,
-  uleb,
   V128,
   V128_LOAD,
   V128_ZERO,
@@ -33,12 +36,6 @@ import {
   type WasmFunction,
   wasmKernelsEnabled,
 } from './wasm-asm.ts';
-
-const F32X4_MUL = simd(0xe6);
-const F32X4_ADD = simd(0xe4);
-const F32X4_LANE = (l: number): number[] => simd(0x1f, l);
-const F32_ADD = 0x92;
-const F32_STORE = (offset: number): number[] => [0x38, 0x02, ...uleb(offset)];
 
 /** gemm(x, nx, y, ny, d, out): nx even, ny % 4 == 0, d % 4 == 0; byte pointers. */
 function gemmFunction(): WasmFunction {

@@ -25,7 +25,6 @@ export interface IvfFlatParts {
   /** Optional stored vectors per list: codes = float32 bytes (list_size x 4d), ids list_size. */
   lists?: readonly ListParts[];
   nprobe?: number;
-  targetPull?: number;
 }
 
 /** Default share of the way from x to its centroid for the activation target (1 = the paper's centroid). */
@@ -55,7 +54,6 @@ export class IndexIVFFlat extends IndexIVF {
     index.setCentroids(parts.centroids);
     index.loadLists(parts.lists);
     if (parts.nprobe !== undefined) index.nprobe = parts.nprobe;
-    if (parts.targetPull !== undefined) index.targetPull = parts.targetPull;
     return index;
   }
 

@@ -97,3 +97,8 @@ export class IndexPreTransform implements VectorIndex {
     this.index.reset();
   }
 }
+
+/** The index behind a transform chain (OPQ, PCA...), where codes and lists live; the index itself otherwise. */
+export function baseIndex(index: VectorIndex): VectorIndex {
+  return index instanceof IndexPreTransform ? index.index : index;
+}

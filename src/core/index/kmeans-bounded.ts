@@ -17,9 +17,9 @@
  */
 import { FindableError, throwIfAborted } from '../errors.ts';
 import { l2sqr, normsSq } from './distances.ts';
-import { DotKernel } from './dot-kernel.ts';
+import { canonicalDot, DotKernel } from './dot-kernel.ts';
 import { GemmF32 } from './gemm-f32.ts';
-import { splitClusters } from './kmeans.ts';
+import { clusterMeans, splitClusters } from './kmeans.ts';
 
 /** Points searched per kernel call. */
 const BLOCK = 64;
@@ -127,7 +127,7 @@ export class BoundedLloyd {
 
   /** Points todo[0..nTodo): nearest centroid by the canonical distances of all k centroids. */
   private fullSearch(x: Float32Array, nTodo: number, cMax: number, signal: AbortSignal | undefined): void {
-    const { d, k, assign, upper, lower, cNorms, xNorms, todo, gather: g } = this;
+    const { d, k, cNorms, todo, gather: g } = this;
     this.kernel.setY(this.centroids, 0, k, d);
     for (let b0 = 0; b0 < nTodo; b0 += BLOCK) {
       const b1 = Math.min(nTodo, b0 + BLOCK);
@@ -148,11 +148,7 @@ export class BoundedLloyd {
             b2 = v;
           }
         }
-        const i = todo[t];
-        const e = MARGIN * (xNorms[i] + cMax);
-        assign[i] = bl;
-        upper[i] = Math.sqrt(Math.max(0, xNorms[i] + b + e));
-        lower[i] = Math.sqrt(Math.max(0, xNorms[i] + b2 - e));
+        this.settle(todo[t], bl, b, b2, cMax);
       }
       if ((b0 / BLOCK) % 64 === 63) throwIfAborted(signal);
     }
@@ -166,12 +162,11 @@ export class BoundedLloyd {
    * 2 x.c of the distance and doubled again for safety.
    */
   private screenedSearch(x: Float32Array, nTodo: number, cMax: number, signal: AbortSignal | undefined): void {
-    const { d, k, centroids, assign, upper, lower, cNorms, xNorms, todo, gather: g, approx, lv } = this;
+    const { d, k, centroids, cNorms, xNorms, todo, gather: g, approx, lv } = this;
     const gemm = this.gemm as GemmF32;
     gemm.setY(centroids, k, d);
     const gamma = ((d / 4 + 3) * 2 ** -24) / (1 - (d / 4 + 3) * 2 ** -24);
     const cMaxNorm = Math.sqrt(cMax);
-    const dEven = d - (d & 1);
     for (let b0 = 0; b0 < nTodo; b0 += BLOCK) {
       const b1 = Math.min(nTodo, b0 + BLOCK);
       for (let t = b0; t < b1; t++) g.set(x.subarray(todo[t] * d, todo[t] * d + d), (t - b0) * d);
@@ -215,15 +210,7 @@ export class BoundedLloyd {
             if (v > cut) {
               v -= delta;
             } else {
-              const co = c * d;
-              let e = 0;
-              let o = 0;
-              for (let j = 0; j < dEven; j += 2) {
-                e += g[xo + j] * centroids[co + j];
-                o += g[xo + j + 1] * centroids[co + j + 1];
-              }
-              if (dEven < d) e += g[xo + dEven] * centroids[co + dEven];
-              v = cNorms[c] - 2 * (e + o);
+              v = cNorms[c] - 2 * canonicalDot(g, xo, centroids, c * d, d);
               if (v < b) {
                 b2 = b;
                 b = v;
@@ -234,13 +221,22 @@ export class BoundedLloyd {
             if (v < b2) b2 = v;
           }
         }
-        const e = MARGIN * (xNorms[i] + cMax);
-        assign[i] = bl;
-        upper[i] = Math.sqrt(Math.max(0, xNorms[i] + b + e));
-        lower[i] = Math.sqrt(Math.max(0, xNorms[i] + b2 - e));
+        this.settle(i, bl, b, b2, cMax);
       }
       if ((b0 / BLOCK) % 64 === 63) throwIfAborted(signal);
     }
+  }
+
+  /**
+   * Point i's search result: nearest centroid bl at ||c||^2 - 2 x.c = b, second b2; the bounds get the
+   * rounding margin (u up, l down).
+   */
+  private settle(i: number, bl: number, b: number, b2: number, cMax: number): void {
+    const xn = this.xNorms[i];
+    const e = MARGIN * (xn + cMax);
+    this.assign[i] = bl;
+    this.upper[i] = Math.sqrt(Math.max(0, xn + b + e));
+    this.lower[i] = Math.sqrt(Math.max(0, xn + b2 - e));
   }
 
   /**
@@ -250,17 +246,7 @@ export class BoundedLloyd {
   update(x: Float32Array): number {
     const { n, d, k, centroids, assign, sums, hassign, old, drift, upper, lower } = this;
     old.set(centroids);
-    sums.fill(0);
-    hassign.fill(0);
-    for (let i = 0; i < n; i++) {
-      const c = assign[i];
-      hassign[c] += 1;
-      addRow(sums, c * d, x, i * d, d);
-    }
-    for (let c = 0; c < k; c++) {
-      const h = hassign[c];
-      for (let j = 0; j < d; j++) centroids[c * d + j] = h === 0 ? 0 : sums[c * d + j] / h;
-    }
+    clusterMeans(x, n, d, k, assign, sums, hassign, centroids);
     const nsplit = splitClusters(d, k, n, hassign, centroids);
     // Drifts, slightly inflated against the rounding of their own computation; the two largest for l.
     let m1 = 0;
@@ -284,17 +270,4 @@ export class BoundedLloyd {
     }
     return nsplit;
   }
-}
-
-/** sums[so .. so + d) += x[xo .. xo + d), in float64. Unrolled by 4: about 1.5x the plain loop in V8. */
-export function addRow(sums: Float64Array, so: number, x: Float32Array, xo: number, d: number): void {
-  const d4 = d - (d % 4);
-  let j = 0;
-  for (; j < d4; j += 4) {
-    sums[so + j] += x[xo + j];
-    sums[so + j + 1] += x[xo + j + 1];
-    sums[so + j + 2] += x[xo + j + 2];
-    sums[so + j + 3] += x[xo + j + 3];
-  }
-  for (; j < d; j++) sums[so + j] += x[xo + j];
 }

@@ -63,6 +63,15 @@ export const F64X2_MUL = simd(0xf2);
 export const F64X2_ADD = simd(0xf0);
 export const F64X2_SUB = simd(0xf1);
 export const F64X2_LANE = (l: number): number[] => simd(0x21, l);
+export const F64X2_SPLAT = simd(0x14);
+export const F32X4_MUL = simd(0xe6);
+export const F32X4_ADD = simd(0xe4);
+export const F32X4_LANE = (l: number): number[] => simd(0x1f, l);
+export const I32_AND = 0x71;
+export const F64_MUL = 0xa2;
+export const F64_NEG = 0x9a;
+export const F32_ADD = 0x92;
+export const F32_STORE = (offset: number): number[] => [0x38, 0x02, ...uleb(offset)];
 
 export interface WasmFunction {
   name: string;
