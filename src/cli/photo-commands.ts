@@ -106,7 +106,8 @@ export function registerPhotoCommands(program: Command): void {
       .option('--transforms <names>', `comma-separated subset of ${TRANSFORM_NAMES.join(',')}`)
       .option('--cache <dir>', 'feature cache folder', '.cache/findable')
       .requiredOption('--out <file>', 'report.json to write')
-      .option('--md <file>', 'markdown table to write'),
+      .option('--md <file>', 'markdown table to write')
+      .option('--diagnostics <file>', 'JSON to write: exact-search R@1 and IVF own-list rates per transformation'),
   ).action(async (opts) => {
     const transforms = opts.transforms ? (String(opts.transforms).split(',') as TransformName[]) : undefined;
     for (const t of transforms ?? []) {
@@ -120,7 +121,7 @@ export function registerPhotoCommands(program: Command): void {
     // --seed drives the split and the transformations; the activation's own seed stays the preset's.
     const settings = settingsFromOptions({ ...opts, preset: opts.preset as PresetName, seed: undefined });
     try {
-      const report = await runEvaluation(runtime, {
+      const { report, diagnostics } = await runEvaluation(runtime, {
         refsDir: opts.refs,
         distractorsDir: opts.distractors,
         trainDir: opts.train,
@@ -138,8 +139,9 @@ export function registerPhotoCommands(program: Command): void {
         log: (m) => process.stderr.write(`${m}\n`),
       });
       writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
+      if (opts.diagnostics) writeFileSync(opts.diagnostics, `${JSON.stringify(diagnostics, null, 2)}\n`);
       const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, onnxruntime-node CPU`;
-      const md = reportMarkdown(report, `Extractor ${runtime.manifest.id}; machine: ${machine}.`);
+      const md = reportMarkdown(report, `Extractor ${runtime.manifest.id}; machine: ${machine}.`, diagnostics);
       process.stdout.write(md);
       if (opts.md) writeFileSync(opts.md, md);
     } finally {

@@ -50,7 +50,7 @@ describe('evaluation protocol', () => {
       cache: new FeatureCache(cacheDir, 'a'.repeat(64), 12),
       log: (m: string) => log.push(m),
     };
-    const report = await runEvaluation(rt, options);
+    const { report, diagnostics } = await runEvaluation(rt, options);
     expect(report.n_activated).toBe(16); // 4 of 6 photos for evaluation, 4 tiles each
     expect(report.n_database).toBe(60 + 16);
     expect(report.transforms.map((t) => t.name)).toEqual(['identity', 'jpeg50', 'crop0.5']);
@@ -63,8 +63,22 @@ describe('evaluation protocol', () => {
     expect(report.quality.psnr_mean).toBeGreaterThan(30);
     expect(report.timing.activate_ms_per_image).toBeGreaterThan(0);
     expect(reportMarkdown(report, 'test')).toContain('| passive R@1 |');
+    // Diagnostics: exact search finds every unmodified reference; an IVF query probes its own list.
+    expect(diagnostics.transforms.map((t) => t.name)).toEqual(['identity', 'jpeg50', 'crop0.5']);
+    expect(diagnostics.transforms[0].exact_passive_r1).toBe(1);
+    expect(diagnostics.transforms[0].list_hit_passive).toBe(1);
+    // The identity keeps the whole activation change (same images, same features): exactly 1 up to rounding.
+    expect(diagnostics.transforms[0].transfer).toBeCloseTo(1, 5);
+    for (const t of diagnostics.transforms) {
+      for (const v of [t.exact_passive_r1, t.exact_active_r1, t.list_hit_passive ?? -1, t.list_hit_active ?? -1]) {
+        expect(v >= 0 && v <= 1).toBe(true);
+      }
+    }
+    const md = reportMarkdown(report, 'test', diagnostics);
+    expect(md).toContain('| passive R@1, exact search | 1.00 |');
+    expect(md).toContain('| passive: own list probed | 1.00 |');
     // The second run reads the distractor features from the cache.
-    const again = await runEvaluation(rt, {
+    const { report: again } = await runEvaluation(rt, {
       ...options,
       cache: new FeatureCache(cacheDir, 'a'.repeat(64), 12),
       log: (m) => log.push(m),

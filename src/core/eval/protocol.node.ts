@@ -9,6 +9,10 @@
  *  5. Queries: every transformation of every evaluation tile, passive (unmodified) and activated; plus
  *     non-matching queries (transformed training tiles, not in the database) for muAP.
  *  6. R@1 per transformation, muAP, image quality, timings.
+ *  7. Diagnostics (not part of the report's documented format): per transformation, the R@1 an exhaustive
+ *     exact search (IndexFlat) over the same database gets, and for IVF indexes the share of queries whose
+ *     probed list is their reference's own: together they say whether recall is lost to the index (what
+ *     activation can win back) or to the extractor (what it cannot).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
@@ -22,6 +26,8 @@ import { decodeImage } from '../image/decode.node.ts';
 import { resizeRgb } from '../image/resize.ts';
 import type { RgbImage } from '../image/types.ts';
 import { indexFactory } from '../index/factory.ts';
+import { IndexFlat } from '../index/index-flat.ts';
+import { IndexIVF } from '../index/index-ivf.ts';
 import { IndexIVFFlat } from '../index/index-ivf-flat.ts';
 import { baseIndex } from '../index/index-pretransform.ts';
 import { Mt19937 } from '../index/rng.ts';
@@ -91,6 +97,36 @@ function shuffled<T>(items: T[], seed: number): T[] {
   return a;
 }
 
+export interface EvalDiagnostics {
+  transforms: {
+    name: TransformName;
+    /** R@1 of an exhaustive exact search over the same database (original features). */
+    exact_passive_r1: number;
+    exact_active_r1: number;
+    /** IVF indexes: share of queries whose nearest list is their reference's list (null for other indexes). */
+    list_hit_passive: number | null;
+    list_hit_active: number | null;
+    /**
+     * Share of the activation's feature change that survives the transformation: mean over references of
+     * (f(T(activated)) - f(T(original))) . (x_a - x_o) / |x_a - x_o|^2, x_a = f(activated), x_o = f(original).
+     * 1 for the identity; near 0 when the edit wipes the change out.
+     */
+    transfer: number;
+  }[];
+  avg: {
+    exact_passive_r1: number;
+    exact_active_r1: number;
+    list_hit_passive: number | null;
+    list_hit_active: number | null;
+    transfer: number;
+  };
+}
+
+export interface EvalRun {
+  report: EvalReport;
+  diagnostics: EvalDiagnostics;
+}
+
 export interface Tile {
   photo: string;
   index: number;
@@ -149,7 +185,7 @@ function top1(index: VectorIndex, queries: Float32Array, n: number, nprobe: numb
   return index.search(queries, n, 1, { nprobe });
 }
 
-export async function runEvaluation(rt: ActivationRuntime, options: EvalOptions): Promise<EvalReport> {
+export async function runEvaluation(rt: ActivationRuntime, options: EvalOptions): Promise<EvalRun> {
   const log = options.log ?? (() => {});
   const { signal } = options;
   const tileSide = options.tileSide ?? 512;
@@ -223,6 +259,12 @@ export async function runEvaluation(rt: ActivationRuntime, options: EvalOptions)
     nr,
     Float64Array.from({ length: nr }, (_, i) => nd + i),
   );
+  // Diagnostics: the same database searched exactly, and the references' own lists.
+  const exact = new IndexFlat(d);
+  exact.add(distractorFeatures, nd);
+  exact.add(refFeatures, nr);
+  const ivf = index instanceof IndexIVF ? index : null;
+  const refLists = ivf?.assignLists(refFeatures, nr);
 
   // 4. Activate every reference tile against this index.
   const activated: RgbImage[] = [];
@@ -248,6 +290,14 @@ export async function runEvaluation(rt: ActivationRuntime, options: EvalOptions)
   const samePhoto = (id: number, query: number) => id >= nd && refTiles[id - nd].photo === refTiles[query].photo;
   const tileExact = { passive: 0, active: 0 };
   const rows: EvalReport['transforms'] = [];
+  const diagRows: EvalDiagnostics['transforms'] = [];
+  const activatedFeatures = await extractFeatures(rt, activated, { signal });
+  const share = (ok: (i: number) => boolean) => countTrue(nr, ok) / nr;
+  const listHit = (features: Float32Array) => {
+    if (!ivf || !refLists) return null;
+    const lists = ivf.assignLists(features, nr);
+    return share((i) => lists[i] === refLists[i]);
+  };
   const passivePreds: Prediction[] = [];
   const activePreds: Prediction[] = [];
   let extractCount = 0;
@@ -283,7 +333,25 @@ export async function runEvaluation(rt: ActivationRuntime, options: EvalOptions)
     }
     const row = { name, passive_r1: recallAt1(okP), active_r1: recallAt1(okA) };
     rows.push(row);
-    log(`${name.padEnd(14)} R@1 passive ${row.passive_r1.toFixed(3)}  activated ${row.active_r1.toFixed(3)}`);
+    const ep = top1(exact, fp, nr, 1);
+    const ea = top1(exact, fa, nr, 1);
+    const diag = {
+      name,
+      exact_passive_r1: share((i) => samePhoto(ep.ids[i], i)),
+      exact_active_r1: share((i) => samePhoto(ea.ids[i], i)),
+      list_hit_passive: listHit(fp),
+      list_hit_active: listHit(fa),
+      transfer: transferShare(refFeatures, activatedFeatures, fp, fa, nr, d),
+    };
+    diagRows.push(diag);
+    log(
+      `${name.padEnd(14)} R@1 passive ${row.passive_r1.toFixed(3)}  activated ${row.active_r1.toFixed(3)}` +
+        `  (exact search ${diag.exact_passive_r1.toFixed(3)} / ${diag.exact_active_r1.toFixed(3)}` +
+        (diag.list_hit_passive === null
+          ? ''
+          : `; own list ${diag.list_hit_passive.toFixed(3)} / ${(diag.list_hit_active ?? 0).toFixed(3)}`) +
+        `; change kept ${diag.transfer.toFixed(2)})`,
+    );
   }
 
   const nq = nr * rows.length;
@@ -291,7 +359,21 @@ export async function runEvaluation(rt: ActivationRuntime, options: EvalOptions)
     `exact-tile R@1 (average): passive ${(tileExact.passive / nq).toFixed(3)}  activated ${(tileExact.active / nq).toFixed(3)}`,
   );
   const psnrStats = meanStd(psnrs);
-  return {
+  const avgOf = (pick: (r: EvalDiagnostics['transforms'][number]) => number | null) => {
+    const values = diagRows.map(pick);
+    return values.some((v) => v === null) ? null : meanStd(values as number[]).mean;
+  };
+  const diagnostics: EvalDiagnostics = {
+    transforms: diagRows,
+    avg: {
+      exact_passive_r1: avgOf((r) => r.exact_passive_r1) ?? Number.NaN,
+      exact_active_r1: avgOf((r) => r.exact_active_r1) ?? Number.NaN,
+      list_hit_passive: avgOf((r) => r.list_hit_passive),
+      list_hit_active: avgOf((r) => r.list_hit_active),
+      transfer: avgOf((r) => r.transfer) ?? Number.NaN,
+    },
+  };
+  const report: EvalReport = {
     factory: options.factory,
     nprobe: options.nprobe,
     n_database: nd + nr,
@@ -317,10 +399,56 @@ export async function runEvaluation(rt: ActivationRuntime, options: EvalOptions)
       extract_ms_per_image: extractCount > 0 ? extractMs / extractCount : Number.NaN,
     },
   };
+  return { report, diagnostics };
+}
+
+/** EvalDiagnostics.transfer: the mean projection of each transformed change on the activation's change. */
+function transferShare(
+  original: Float32Array,
+  activated: Float32Array,
+  passive: Float32Array,
+  active: Float32Array,
+  n: number,
+  d: number,
+): number {
+  let sum = 0;
+  let counted = 0;
+  for (let i = 0; i < n; i++) {
+    let num = 0;
+    let den = 0;
+    for (let j = i * d; j < (i + 1) * d; j++) {
+      const change = activated[j] - original[j];
+      num += (active[j] - passive[j]) * change;
+      den += change * change;
+    }
+    if (den > 0) {
+      sum += num / den;
+      counted++;
+    }
+  }
+  return counted > 0 ? sum / counted : Number.NaN;
+}
+
+/** Rows under the paper-style table: what exact search finds, and how often a query probes its own list. */
+function diagnosticRows(d: EvalDiagnostics, f: (v: number) => string): string[] {
+  const row = (label: string, pick: (t: EvalDiagnostics['transforms'][number]) => number | null, avg: number | null) =>
+    `| ${label} | ${d.transforms.map((t) => f(pick(t) ?? Number.NaN)).join(' | ')} | ${f(avg ?? Number.NaN)} |`;
+  const rows = [
+    row('passive R@1, exact search', (t) => t.exact_passive_r1, d.avg.exact_passive_r1),
+    row('activated R@1, exact search', (t) => t.exact_active_r1, d.avg.exact_active_r1),
+    row('feature change kept', (t) => t.transfer, d.avg.transfer),
+  ];
+  if (d.avg.list_hit_passive !== null) {
+    rows.push(
+      row('passive: own list probed', (t) => t.list_hit_passive, d.avg.list_hit_passive),
+      row('activated: own list probed', (t) => t.list_hit_active, d.avg.list_hit_active),
+    );
+  }
+  return rows;
 }
 
 /** The paper-style table. */
-export function reportMarkdown(r: EvalReport, context: string): string {
+export function reportMarkdown(r: EvalReport, context: string, diagnostics?: EvalDiagnostics): string {
   const f = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
   const lines = [
     `### ${r.factory}, nprobe ${r.nprobe}`,
@@ -333,9 +461,10 @@ export function reportMarkdown(r: EvalReport, context: string): string {
     `|---|${r.transforms.map(() => '---').join('|')}|---|`,
     `| passive R@1 | ${r.transforms.map((t) => f(t.passive_r1)).join(' | ')} | ${f(r.avg.passive_r1)} |`,
     `| activated R@1 | ${r.transforms.map((t) => f(t.active_r1)).join(' | ')} | ${f(r.avg.active_r1)} |`,
+    ...(diagnostics ? diagnosticRows(diagnostics, f) : []),
     '',
     `muAP passive ${f(r.muap.passive)}, activated ${f(r.muap.active)}. ` +
-      `PSNR ${r.quality.psnr_mean.toFixed(1)} +- ${r.quality.psnr_std.toFixed(1)} dB, SSIM ${r.quality.ssim_mean.toFixed(3)}, ` +
+      `PSNR ${r.quality.psnr_mean.toFixed(1)} +- ${r.quality.psnr_std.toFixed(1)} dB, SSIM ${r.quality.ssim_mean.toFixed(4)}, ` +
       `Linf ${r.quality.linf_mean.toFixed(1)}. ` +
       `Activation ${r.timing.activate_ms_per_image.toFixed(0)} ms/image, extraction ${r.timing.extract_ms_per_image.toFixed(1)} ms/image.`,
     '',
