@@ -33,7 +33,7 @@ function activationOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--preset <name>',
-        'paper (10 steps, lr 1), fast (1 step, lr 10) or robust (lr 0.2, 3 edited views per step: about 4x slower)',
+        'paper (10 steps, lr 1), fast (1 step, lr 10) or robust (lr 0.17, 3 edited views per step: about 4x slower)',
       )
         .choices(Object.keys(PRESETS))
         .default('paper'),

@@ -38,9 +38,9 @@ describe('settings', () => {
     expect(withPreset(fast, 'paper').steps).toBe(10);
   });
 
-  it('the robust preset adds three edited views per step at lr 0.2, and survives storage', () => {
+  it('the robust preset adds three edited views per step at lr 0.17, and survives storage', () => {
     const robust = withPreset(DEFAULT_UI_SETTINGS, 'robust');
-    expect(toActivationSettings(robust)).toEqual({ lr: 0.2, views: 3, steps: 10, alpha: 3 });
+    expect(toActivationSettings(robust)).toEqual({ lr: 0.17, views: 3, steps: 10, alpha: 3 });
     expect(migrateSettings(JSON.parse(JSON.stringify(robust))).preset).toBe('robust');
     expect(migrateSettings({ ...robust, preset: 'turbo' }).preset).toBe('paper');
   });
